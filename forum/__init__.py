@@ -1,0 +1,1 @@
+"""forum: the backend of a community questions site."""

@@ -1,0 +1,92 @@
+"""create_app(settings) builds the whole API; nothing global is created at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from forum import db
+from forum.auth.routes import AuthController
+from forum.dependencies import provide_settings, provide_user, provide_viewer
+from forum.errors import EXCEPTION_HANDLERS
+from forum.health import health
+from forum.profiles.routes import ProfileController
+from forum.questions.routes import QuestionController
+from forum.questions.views import ViewCounter
+from forum.ratelimit import rate_limit_middleware
+from forum.replies.routes import ReplyController
+from forum.settings import Settings
+from forum.topics.routes import ModerationController, TopicController
+
+log = logging.getLogger(__name__)
+
+ROUTE_HANDLERS = [health, AuthController, ProfileController, QuestionController, ReplyController, TopicController, ModerationController]
+
+
+def create_app(settings: Settings | None = None, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> Litestar:
+    """Tests pass their own sessionmaker (bound to a rolled-back transaction); otherwise one is built at start-up."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        state = app.state
+        engine = None
+        if state.get("sessionmaker") is None:
+            engine = db.create_engine(db.resolve_database_url(settings), settings.db_pool_size)
+            state.engine = engine
+            state.sessionmaker = db.create_sessionmaker(engine)
+        state.view_counter = ViewCounter(state.sessionmaker, settings.view_flush_seconds)
+        await state.view_counter.start()
+        worker = None
+        if settings.worker_in_process:
+            from forum.jobs.worker import Worker
+
+            worker = Worker(state.sessionmaker, settings)
+            await worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                await worker.stop()
+            await state.view_counter.stop()
+            if engine is not None:
+                await engine.dispose()
+
+    initial_state: dict = {"settings": settings, "sessionmaker": sessionmaker}
+    if sessionmaker is not None:
+        initial_state["engine"] = sessionmaker.kw["bind"]
+
+    return Litestar(
+        route_handlers=ROUTE_HANDLERS,
+        state=State(initial_state),
+        lifespan=[lifespan],
+        dependencies={
+            "db_session": Provide(db.provide_db_session),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "viewer": Provide(provide_viewer),
+            "user": Provide(provide_user),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=rate_limit_middleware(settings),
+        request_max_body_size=settings.max_request_bytes,
+        cors_config=CORSConfig(allow_origins=["*"], allow_headers=["Authorization", "Content-Type"]),
+        openapi_config=OpenAPIConfig(
+            title="forum API",
+            version="1.0.0",
+            description="Community questions: ask, answer, vote, moderate, and get suggestions.",
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT or API token")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        debug=settings.debug,
+    )

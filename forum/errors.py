@@ -1,0 +1,77 @@
+"""Every error leaves as RFC 9457 problem details (application/problem+json), with the fields at fault."""
+
+from __future__ import annotations
+
+import logging
+import time
+from http import HTTPStatus
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ConflictError(HTTPException):
+    status_code = 409
+
+
+class FieldError(ValidationException):
+    """A request that is well formed but whose field breaks a rule the schema cannot express."""
+
+    def __init__(self, field: str, message: str, status_code: int = 400) -> None:
+        super().__init__(detail=f"Invalid {field}: {message}", extra=[{"key": field, "message": message}])
+        self.status_code = status_code
+
+
+def _field_errors(extra: Any) -> list[dict[str, str]]:
+    if not isinstance(extra, list):
+        return []
+    errors = []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        field = str(item.get("key") or "")
+        entry = {"field": field, "pointer": f"#/{field.replace('.', '/')}" if field else "#", "detail": str(item.get("message", ""))}
+        if item.get("source") and item["source"] != "body":
+            entry["source"] = str(item["source"])
+        errors.append(entry)
+    return errors
+
+
+def problem_response(
+    status: int, detail: str, instance: str, errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors:
+        body["errors"] = errors
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def http_exception_handler(request: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 429:
+        # Litestar's limiter sends RateLimit-Reset (seconds); clients and proxies understand Retry-After.
+        headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))
+    errors = _field_errors(exc.extra)
+    detail = exc.detail
+    if errors and detail in {"Validation failed for POST", "Validation failed"} or detail.startswith("Validation failed for"):
+        detail = "; ".join(f"{e['field'] or 'body'}: {e['detail']}" for e in errors) or detail
+    return problem_response(exc.status_code, detail, request.url.path, errors, headers)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(500, "An unexpected error occurred; it has been logged.", request.url.path)
+
+
+EXCEPTION_HANDLERS = {HTTPException: http_exception_handler, Exception: internal_error_handler}

@@ -1,0 +1,55 @@
+"""User Markdown to safe HTML: raw HTML is never passed through and only safe link schemes survive."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+LINK_REL = "nofollow ugc noopener"
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
+# Browsers ignore control characters and whitespace inside a scheme ("java\tscript:"), so we do too.
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def is_safe_url(url: str) -> bool:
+    """Relative URLs and a small allow-list of schemes; everything else (javascript:, data:, ...) is dropped."""
+    squashed = _IGNORED_IN_SCHEME.sub("", url)
+    match = _SCHEME.match(squashed)
+    if match is None:
+        return True
+    return f"{match.group(1).lower()}:" in SAFE_SCHEMES
+
+
+def _render_link_open(self: RendererHTML, tokens: list[Token], idx: int, options, env) -> str:
+    tokens[idx].attrSet("rel", LINK_REL)
+    return self.renderToken(tokens, idx, options, env)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["table", "strikethrough", "linkify"])
+    md.validateLink = is_safe_url
+    md.add_render_rule("link_open", _render_link_open)
+    return md
+
+
+def render_markdown(source: str) -> str:
+    return _parser().render(source)
+
+
+def markdown_to_text(source: str) -> str:
+    """Plain text for embeddings and excerpts: the rendered text without tags, code kept."""
+    tokens = _parser().parse(source)
+    parts: list[str] = []
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            parts.append("".join(child.content for child in token.children if child.type in {"text", "code_inline"}))
+        elif token.type in {"fence", "code_block"}:
+            parts.append(token.content.strip())
+    return "\n".join(part for part in parts if part)

@@ -1,0 +1,44 @@
+"""Write rate limits per signed-in user and per client IP, using Litestar's rate-limit middleware twice."""
+
+from __future__ import annotations
+
+import hashlib
+
+from litestar import Request
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+
+from forum.settings import Settings
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _is_write(request: Request) -> bool:
+    return request.method in WRITE_METHODS
+
+
+def _has_credentials(request: Request) -> bool:
+    return _is_write(request) and bool(request.headers.get("authorization"))
+
+
+def _user_identity(request: Request) -> str:
+    # The limiter runs before the database is consulted, so the credential itself stands for the user.
+    credential = request.headers.get("authorization", "")
+    return "user:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
+
+
+def _ip_identity(request: Request) -> str:
+    return "ip:" + get_remote_address(request)
+
+
+def rate_limit_middleware(settings: Settings) -> list:
+    per_user = RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit_writes_per_user),
+        identifier_for_request=_user_identity,
+        check_throttle_handler=_has_credentials,
+    )
+    per_ip = RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit_writes_per_ip),
+        identifier_for_request=_ip_identity,
+        check_throttle_handler=_is_write,
+    )
+    return [per_ip.middleware, per_user.middleware]

