@@ -44,10 +44,22 @@ class Settings:
     embedding_model: str = field(default_factory=_default_model)
     embedding_dim: int = 384
     embedding_batch_size: int = 32
+    # Intra-op threads for torch; 0 means the CPUs this process may run on (not the host's count,
+    # which oversubscribes a CPU-limited container).
+    embedding_threads: int = 0
+    # HNSW candidate list size for nearest-question queries: higher is better recall, slower.
+    embedding_ef_search: int = 100
     # `make run` runs the job worker inside the API process; production runs `forum worker` separately.
     worker_in_process: bool = False
     worker_poll_seconds: float = 0.5
     job_max_attempts: int = 8
+    # Jobs of a batch handler (embeddings) claimed together and handled in one call.
+    worker_batch_size: int = 32
+    # Retry n waits base * 2**(n-1) seconds, capped, stretched by up to `jitter` (a fraction) at random.
+    job_backoff_base_seconds: float = 2.0
+    job_backoff_max_seconds: float = 3600.0
+    job_backoff_jitter: float = 0.25
+    job_timeout_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -19,17 +19,21 @@ from forum.models.community import (
     Topic,
     TopicGroup,
 )
+from forum.models.embeddings import EmbeddingModel, EmbeddingModelStatus, QuestionEmbedding
 from forum.models.jobs import Job
 
 __all__ = [
     "STAFF_ROLES",
     "ApiToken",
     "Base",
+    "EmbeddingModel",
+    "EmbeddingModelStatus",
     "Job",
     "Organisation",
     "Profile",
     "Question",
     "QuestionStatus",
+    "QuestionEmbedding",
     "QuestionTopic",
     "QuestionVote",
     "Reply",

@@ -17,6 +17,8 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Server defaults (ids, timestamps, counters) come back with the INSERT, so async code never lazy-loads them.
+    __mapper_args__ = {"eager_defaults": True}
 
 
 def created_at_column() -> Mapped[datetime]:

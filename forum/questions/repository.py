@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, func, or_, select, text, update
+from sqlalchemy import Select, delete, func, literal, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.models import Profile, Question, QuestionTopic, QuestionVote, Reply, Subscription, Topic
+from forum.models import Profile, Question, QuestionTopic, QuestionVote, Reply, ReplyVote, Subscription, Topic
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ async def list_questions(
         stmt = stmt.add_columns(QuestionTopic.pinned)
         order.append(QuestionTopic.pinned.desc())
     else:
-        stmt = stmt.add_columns(text("false AS pinned"))
+        stmt = stmt.add_columns(literal(False).label("pinned"))
     if sort == "relevance" and filters.query:
         order.append(func.ts_rank_cd(Question.search_vector, func.websearch_to_tsquery("english", filters.query)).desc())
     elif sort == "activity":
@@ -238,3 +238,23 @@ async def follow(session: AsyncSession, profile_id: int, *, question_id: int | N
 async def unfollow(session: AsyncSession, profile_id: int, *, question_id: int | None = None, topic_id: int | None = None) -> None:
     condition = Subscription.question_id == question_id if question_id is not None else Subscription.topic_id == topic_id
     await session.execute(delete(Subscription).where(Subscription.profile_id == profile_id, condition))
+
+
+async def viewer_state(session: AsyncSession, question_id: int, profile_id: int) -> tuple[bool, bool, dict[int, int]]:
+    upvoted = await session.scalar(
+        select(func.count()).select_from(QuestionVote).where(QuestionVote.question_id == question_id, QuestionVote.profile_id == profile_id)
+    )
+    following = await session.scalar(
+        select(func.count()).select_from(Subscription).where(Subscription.question_id == question_id, Subscription.profile_id == profile_id)
+    )
+    votes = await session.execute(
+        select(ReplyVote.reply_id, ReplyVote.value)
+        .join(Reply, Reply.id == ReplyVote.reply_id)
+        .where(Reply.question_id == question_id, ReplyVote.profile_id == profile_id)
+    )
+    return bool(upvoted), bool(following), {reply_id: value for reply_id, value in votes}
+
+
+async def delete_question(session: AsyncSession, question_id: int) -> None:
+    # Replies, votes, topics and subscriptions go with it through ON DELETE CASCADE.
+    await session.execute(delete(Question).where(Question.id == question_id))

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from forum.markdown import markdown_to_text
 from forum.profiles.schemas import AuthorOut
 
 Subject = Annotated[str, Meta(min_length=1, max_length=140)]
@@ -87,6 +88,14 @@ class ReplyOut(msgspec.Struct):
     version: int
 
 
+class ViewerState(msgspec.Struct):
+    """What the signed-in reader has done here, so the website can draw its buttons."""
+
+    upvoted: bool
+    following: bool
+    reply_votes: dict[int, int]
+
+
 class QuestionDetail(msgspec.Struct):
     id: int
     permalink: str
@@ -109,6 +118,7 @@ class QuestionDetail(msgspec.Struct):
     active_at: datetime
     version: int
     replies: list[ReplyOut]
+    viewer: ViewerState | None = None
 
 
 class QuestionPage(msgspec.Struct):
@@ -125,3 +135,90 @@ class VoteState(msgspec.Struct):
 
 class FollowState(msgspec.Struct):
     following: bool
+
+
+class ReportOut(msgspec.Struct):
+    id: int
+    reason: str
+    created_at: datetime
+
+
+def topic_refs(topics: list[tuple[str, str, bool]]) -> list[TopicRef]:
+    return [TopicRef(slug=slug, label=label, pinned=pinned) for slug, label, pinned in topics]
+
+
+def _author(profile_id: int, display_name: str, avatar_url: str | None, role: str) -> AuthorOut:
+    return AuthorOut(id=profile_id, display_name=display_name, avatar_url=avatar_url, role=role)
+
+
+def summary_out(row, topics: list[tuple[str, str, bool]]) -> QuestionSummary:
+    return QuestionSummary(
+        id=row.id,
+        permalink=row.permalink,
+        subject=row.subject,
+        excerpt=excerpt(row.body_start),
+        status=row.status,
+        topics=topic_refs(topics),
+        author=_author(row.author_id, row.display_name, row.avatar_url, row.role),
+        reply_count=row.reply_count,
+        upvotes=row.upvote_count,
+        view_count=row.view_count,
+        pinned=bool(row.pinned),
+        locked=row.locked,
+        archived=row.archived,
+        published=row.published,
+        created_at=row.created_at,
+        active_at=row.active_at,
+    )
+
+
+def reply_out(reply, author, solution_id: int | None) -> ReplyOut:
+    return ReplyOut(
+        id=reply.id,
+        question_id=reply.question_id,
+        author=_author(author.id, author.display_name, author.avatar_url, author.role),
+        body=reply.body,
+        body_html=reply.body_html,
+        published=reply.published,
+        is_solution=reply.id == solution_id,
+        created_at=reply.created_at,
+        edited_at=reply.edited_at,
+        upvotes=reply.upvotes,
+        downvotes=reply.downvotes,
+        version=reply.version,
+    )
+
+
+def detail_out(question, author, topics, replies, viewer_state: ViewerState | None = None) -> QuestionDetail:
+    return QuestionDetail(
+        id=question.id,
+        permalink=question.permalink,
+        subject=question.subject,
+        body=question.body,
+        body_html=question.body_html,
+        status=question.status,
+        topics=topic_refs(topics),
+        page_slugs=list(question.page_slugs or []),
+        author=_author(author.id, author.display_name, author.avatar_url, author.role),
+        resolved_by=question.resolved_by_id,
+        reply_count=question.reply_count,
+        upvotes=question.upvote_count,
+        view_count=question.view_count,
+        locked=question.locked,
+        archived=question.archived,
+        published=question.published,
+        created_at=question.created_at,
+        updated_at=question.updated_at,
+        active_at=question.active_at,
+        version=question.version,
+        replies=[reply_out(reply, reply_author, question.resolved_by_id) for reply, reply_author in replies],
+        viewer=viewer_state,
+    )
+
+
+def excerpt(body: str, length: int = 200) -> str:
+    """The first words of the body as plain text, cut at a word boundary."""
+    text = " ".join(markdown_to_text(body).split())
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0] + "…"
