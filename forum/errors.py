@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -27,6 +27,10 @@ class FieldError(ValidationException):
         self.status_code = status_code
 
 
+# msgspec names the body as a whole "data" when the fault is a missing or unknown key; the key is in the message.
+_NAMED_FIELD = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
+
+
 def _field_errors(extra: Any) -> list[dict[str, str]]:
     if not isinstance(extra, list):
         return []
@@ -34,10 +38,16 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
     for item in extra:
         if not isinstance(item, dict):
             continue
+        message = str(item.get("message", ""))
         field = str(item.get("key") or "")
-        entry = {"field": field, "pointer": f"#/{field.replace('.', '/')}" if field else "#", "detail": str(item.get("message", ""))}
-        if item.get("source") and item["source"] != "body":
-            entry["source"] = str(item["source"])
+        named = _NAMED_FIELD.search(message)
+        if named and field in {"", "data"}:
+            field = named.group(1)
+        entry = {"field": field, "pointer": f"#/{field.replace('.', '/')}" if field else "#", "detail": message}
+        source = item.get("source")
+        source = getattr(source, "value", source)
+        if source and source != "body":
+            entry["source"] = str(source)
         errors.append(entry)
     return errors
 

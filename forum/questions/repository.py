@@ -193,7 +193,7 @@ async def refresh_status(session: AsyncSession, question_id: int) -> None:
 async def bump_reply_count(session: AsyncSession, question_id: int, delta: int, touch: bool) -> None:
     values: dict = {"reply_count": Question.reply_count + delta}
     if touch:
-        values["active_at"] = func.now()
+        values["active_at"] = func.clock_timestamp()
     await session.execute(update(Question).where(Question.id == question_id).values(**values))
 
 

@@ -26,20 +26,23 @@ async def author_of(session: AsyncSession, reply: Reply) -> Profile:
 
 async def cast_vote(session: AsyncSession, reply_id: int, profile_id: int, value: int) -> int | None:
     """Insert or flip a vote. Returns the previous value (0 for none), or None when the same vote already exists."""
+    params = {"reply": reply_id, "profile": profile_id, "value": value}
+    # Locking the reply row serialises voters on one reply, so the counters below never race.
+    await session.execute(text("SELECT 1 FROM replies WHERE id = :reply FOR UPDATE"), params)
     previous = await session.scalar(
-        text(
-            "WITH old AS (SELECT value FROM reply_votes WHERE reply_id = :reply AND profile_id = :profile FOR UPDATE) "
-            "INSERT INTO reply_votes (reply_id, profile_id, value) VALUES (:reply, :profile, :value) "
-            "ON CONFLICT (reply_id, profile_id) DO UPDATE SET value = EXCLUDED.value "
-            "WHERE reply_votes.value <> EXCLUDED.value "
-            "RETURNING coalesce((SELECT value FROM old), 0)"
-        ),
-        {"reply": reply_id, "profile": profile_id, "value": value},
+        text("SELECT value FROM reply_votes WHERE reply_id = :reply AND profile_id = :profile"), params
     )
-    if previous is None:
+    if previous == value:
         return None
-    await _move_counters(session, reply_id, previous, value)
-    return previous
+    await session.execute(
+        text(
+            "INSERT INTO reply_votes (reply_id, profile_id, value) VALUES (:reply, :profile, :value) "
+            "ON CONFLICT (reply_id, profile_id) DO UPDATE SET value = EXCLUDED.value"
+        ),
+        params,
+    )
+    await _move_counters(session, reply_id, previous or 0, value)
+    return previous or 0
 
 
 async def retract_vote(session: AsyncSession, reply_id: int, profile_id: int) -> int | None:

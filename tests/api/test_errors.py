@@ -1,0 +1,88 @@
+"""Every error is RFC 9457 problem details naming the field at fault, and a rejected request changes nothing."""
+
+import pytest
+
+from tests.factories import auth, make_profile, make_question
+
+
+def assert_problem(r, status, field=None):
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    if field is not None:
+        assert field in [e["field"] for e in body["errors"]], body
+    return body
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"subject": 5, "body": "x"}, "subject"),
+        ({"body": "x"}, "subject"),
+        ({"subject": "s"}, "body"),
+        ({"subject": "", "body": "x"}, "subject"),
+        ({"subject": "s" * 141, "body": "x"}, "subject"),
+        ({"subject": "s", "body": "b" * 20_001}, "body"),
+        ({"subject": "s", "body": "x", "topics": "not-a-list"}, "topics"),
+        ({"subject": "s", "body": "x", "colour": "red"}, "colour"),
+    ],
+)
+async def test_bad_question_payloads(client, db_session, payload, field):
+    asker = await make_profile(db_session)
+    assert_problem(await client.post("/api/v1/questions", json=payload, headers=auth(asker)), 400, field)
+    assert (await client.get("/api/v1/questions")).json()["total"] == 0
+
+
+async def test_malformed_json(client, db_session):
+    asker = await make_profile(db_session)
+    r = await client.post("/api/v1/questions", content=b"{not json", headers={**auth(asker), "content-type": "application/json"})
+    assert_problem(r, 400)
+
+
+async def test_oversize_request_body(client, db_session):
+    asker = await make_profile(db_session)
+    r = await client.post(
+        "/api/v1/questions", content=b'{"subject": "s", "body": "' + b"x" * 400_000 + b'"}', headers={**auth(asker), "content-type": "application/json"}
+    )
+    assert_problem(r, 413)
+
+
+async def test_wrong_query_types(client):
+    assert_problem(await client.get("/api/v1/questions?page=zero"), 400, "page")
+    assert_problem(await client.get("/api/v1/questions?page=0"), 400, "page")
+    assert_problem(await client.get("/api/v1/questions?status=closed"), 400, "status")
+    assert_problem(await client.get("/api/v1/questions?sort=random"), 400, "sort")
+
+
+async def test_unknown_ids_are_404(client, db_session):
+    member = await make_profile(db_session)
+    assert_problem(await client.get("/api/v1/questions/no-such-question"), 404)
+    assert_problem(await client.patch("/api/v1/replies/424242", json={"body": "x"}, headers=auth(member)), 404)
+    assert_problem(await client.get("/api/v1/profiles/424242"), 404)
+    assert_problem(await client.get("/api/v1/topics/none-such"), 404)
+
+
+async def test_forbidden_and_unauthenticated(client, db_session):
+    asker, member = await make_profile(db_session), await make_profile(db_session)
+    q = await make_question(db_session, asker)
+    assert_problem(await client.delete(f"/api/v1/questions/{q.id}", headers=auth(member)), 403)
+    assert_problem(await client.post(f"/api/v1/questions/{q.id}/upvote"), 401)
+
+
+async def test_a_failed_write_leaves_no_trace(client, db_session):
+    """The solution call fails validation after the question row was locked: nothing of it may stick."""
+    asker, helper = await make_profile(db_session), await make_profile(db_session)
+    q = await make_question(db_session, asker)
+    before = (await client.get(f"/api/v1/questions/{q.id}")).json()
+    assert_problem(await client.post(f"/api/v1/questions/{q.id}/solution", json={"reply_id": 123456}, headers=auth(asker)), 422, "reply_id")
+    assert_problem(await client.patch(f"/api/v1/questions/{q.id}", json={"subject": "new", "topics": ["missing"]}, headers=auth(asker)), 422, "topics")
+    after = (await client.get(f"/api/v1/questions/{q.id}")).json()
+    assert after == before
+
+
+async def test_openapi_document_is_served(client):
+    r = await client.get("/schema/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    assert "/api/v1/questions" in paths and "/api/v1/questions/{ref}/solution" in paths and "/api/v1/auth/login" in paths

@@ -1,0 +1,27 @@
+"""Writes are rate limited per signed-in user and per client IP; reads are not."""
+
+from tests.conftest import app_client
+from tests.factories import auth, make_profile, make_question
+
+
+async def test_writes_per_user_are_limited_with_retry_after(test_settings, sessionmaker, db_session):
+    asker = await make_profile(db_session)
+    q = await make_question(db_session, asker)
+    settings = test_settings.replace(rate_limit_writes_per_user=3)
+    async with app_client(settings, sessionmaker) as client:
+        codes = [(await client.post(f"/api/v1/questions/{q.id}/follow", headers=auth(asker))).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = await client.post(f"/api/v1/questions/{q.id}/follow", headers=auth(asker))
+        assert limited.headers["content-type"].startswith("application/problem+json")
+        assert int(limited.headers["retry-after"]) > 0
+        assert (await client.get("/api/v1/questions")).status_code == 200, "reads are never limited"
+
+
+async def test_writes_per_ip_are_limited_across_accounts(test_settings, sessionmaker, db_session):
+    asker = await make_profile(db_session)
+    q = await make_question(db_session, asker)
+    people = [await make_profile(db_session) for _ in range(3)]
+    settings = test_settings.replace(rate_limit_writes_per_ip=2)
+    async with app_client(settings, sessionmaker) as client:
+        codes = [(await client.post(f"/api/v1/questions/{q.id}/follow", headers=auth(p))).status_code for p in people]
+        assert codes == [200, 200, 429]
