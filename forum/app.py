@@ -25,11 +25,21 @@ from forum.questions.views import ViewCounter
 from forum.ratelimit import rate_limit_middleware
 from forum.replies.routes import ReplyController
 from forum.settings import Settings
+from forum.suggestions.routes import SuggestionController
 from forum.topics.routes import ModerationController, TopicController
 
 log = logging.getLogger(__name__)
 
-ROUTE_HANDLERS = [health, AuthController, ProfileController, QuestionController, ReplyController, TopicController, ModerationController]
+ROUTE_HANDLERS = [
+    health,
+    AuthController,
+    ProfileController,
+    QuestionController,
+    ReplyController,
+    SuggestionController,
+    TopicController,
+    ModerationController,
+]
 
 
 def create_app(settings: Settings | None = None, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> Litestar:

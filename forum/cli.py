@@ -188,3 +188,6 @@ def tokens_create(email: str, name: str) -> None:
 # Commands owned by other features: register each with ONE line below, e.g.
 #   from forum.jobs.cli import worker_command; main.add_command(worker_command)  # noqa: E402
 # ---------------------------------------------------------------------------
+from forum.jobs.cli import worker_command; main.add_command(worker_command)  # noqa: E402, E702
+from forum.embeddings.cli import embed_command; main.add_command(embed_command)  # noqa: E402, E702
+from docs_index.cli import docs_command; main.add_command(docs_command)  # noqa: E402, E702

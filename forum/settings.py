@@ -49,6 +49,11 @@ class Settings:
     embedding_threads: int = 0
     # HNSW candidate list size for nearest-question queries: higher is better recall, slower.
     embedding_ef_search: int = 100
+    # The docs index (`forum docs index PATH`): where page URLs start, the chunk size cap in characters,
+    # and how many chunks are encoded and written per round (bounds memory on a large tree).
+    docs_url_prefix: str = "/docs"
+    docs_max_chars: int = 1200
+    docs_embed_batch_size: int = 256
     # `make run` runs the job worker inside the API process; production runs `forum worker` separately.
     worker_in_process: bool = False
     worker_poll_seconds: float = 0.5
@@ -60,6 +65,20 @@ class Settings:
     job_backoff_max_seconds: float = 3600.0
     job_backoff_jitter: float = 0.25
     job_timeout_seconds: float = 300.0
+
+    # Suggestions (POST /api/v1/suggestions, GET /questions/{id}/related). Matches under the minimum
+    # cosine similarity are left out rather than shown; the fusion weights were chosen on the dev data.
+    suggestions_question_limit: int = 5
+    suggestions_docs_limit: int = 3
+    suggestions_min_question_similarity: float = 0.45
+    suggestions_min_docs_similarity: float = 0.35
+    suggestions_candidates: int = 40
+    suggestions_max_terms: int = 24
+    fusion_vector_weight: float = 1.0
+    fusion_fulltext_weight: float = 0.5
+    fusion_title_weight: float = 0.3
+    fusion_k: int = 60
+    related_cache_seconds: int = 3600
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

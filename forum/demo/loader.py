@@ -226,7 +226,8 @@ async def _question(
     if "solution" in spec:
         solution = replies[spec["solution"]]
         question.resolved_by_id = solution.id
-        question.active_at = min(now, solution.created_at + timedelta(hours=1))
+        marked_at = min(now, solution.created_at + timedelta(hours=1))
+        question.active_at = max(question.active_at, marked_at)
         gained[solution.author_id] = gained.get(solution.author_id, 0) + REPUTATION_PER_SOLUTION
     if "reported" in spec:
         session.add(

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # Subscribers per domain event. Each subscriber is a job kind with its own retries, so a failing
 # webhook never holds back an embedding. Features add their job kinds here.
 EVENT_SUBSCRIBERS: dict[str, tuple[str, ...]] = {
-    "question.created": (),
-    "question.edited": (),
+    "question.created": ("embed_question",),
+    "question.edited": ("embed_question",),
     "reply.created": (),
     "question.solved": (),
 }

@@ -19,13 +19,18 @@ from forum.models.community import (
     Topic,
     TopicGroup,
 )
+from forum.models.docs import DocsChunk, DocsChunkEmbedding, DocsPage
 from forum.models.embeddings import EmbeddingModel, EmbeddingModelStatus, QuestionEmbedding
 from forum.models.jobs import Job
+from forum.models.suggestions import RelatedCache, SuggestionImpression
 
 __all__ = [
     "STAFF_ROLES",
     "ApiToken",
     "Base",
+    "DocsChunk",
+    "DocsChunkEmbedding",
+    "DocsPage",
     "EmbeddingModel",
     "EmbeddingModelStatus",
     "Job",
@@ -36,11 +41,13 @@ __all__ = [
     "QuestionEmbedding",
     "QuestionTopic",
     "QuestionVote",
+    "RelatedCache",
     "Reply",
     "ReplyVote",
     "Role",
     "SpamReport",
     "Subscription",
+    "SuggestionImpression",
     "Team",
     "Topic",
     "TopicGroup",

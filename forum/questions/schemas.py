@@ -22,6 +22,8 @@ class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
     body: Body
     topics: Annotated[list[TopicSlug], Meta(max_length=5)] = []
     page_slugs: Annotated[list[PageSlug], Meta(max_length=10)] = []
+    # The draft_id the ask form sent to /suggestions: links what was shown to what was posted.
+    draft_id: Annotated[str, Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")] | None = None
     # Honeypot: hidden on the website, so only bots fill it in.
     website: str | None = None
 

@@ -18,6 +18,7 @@ from forum.questions import repository
 from forum.questions.repository import ListFilters
 from forum.questions.schemas import ModerationIn, QuestionIn, QuestionPatch
 from forum.slugs import slugify
+from forum.suggestions import repository as suggestions
 
 
 def can_see(question: Question, viewer: Profile | None) -> bool:
@@ -127,6 +128,8 @@ async def ask(session: AsyncSession, author: Profile, data: QuestionIn) -> Quest
     )
     await _insert_with_unique_permalink(session, question)
     await repository.set_topics(session, question.id, [t.id for t in topics])
+    if data.draft_id:
+        await suggestions.link_draft_to_question(session, data.draft_id, question.id, author.id)
     await emit(session, "question.created", {"question_id": question.id})
     return question
 

@@ -1,0 +1,339 @@
+"""All SQL of the docs index: pages, chunks and their vectors, and the searches suggestions run.
+
+Nothing here begins or commits: the caller (the CLI command, a job) owns the transaction, so a
+re-index is all or nothing and readers see the old index until it commits.
+
+Vector searches write the model name and dimension into the SQL text, as question search does
+(forum/embeddings/repository.py): PostgreSQL only uses a model's partial expression HNSW index
+when the query repeats its predicate and expression literally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import BigInteger, Integer, Text
+
+from forum.embeddings.repository import ModelRow, sql_literal
+
+from .chunk import Chunk
+
+# Any constant will do; it only has to differ from other advisory locks of the app.
+_INDEX_LOCK_KEY = int.from_bytes(hashlib.sha1(b"docs_index").digest()[:8], "big", signed=True)
+# Title and headings weigh more than body text, as a match in a heading usually names the topic.
+_SEARCH_VECTOR = "setweight(to_tsvector('english', :headline), 'A') || setweight(to_tsvector('english', :text), 'B')"
+_CHUNK_PARAMS = (bindparam("heading_path", type_=ARRAY(Text)),)
+_FENCE_LINE = re.compile(r"^\s*(?:`{3,}|~{3,}).*$", re.M)
+SNIPPET_CHARS = 300
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    id: int
+    path: str
+    title: str
+    content_hash: str
+    warnings: list[str]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: int
+    page_id: int
+    ordinal: int
+    heading_path: list[str]
+    url: str
+    anchor: str | None
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ChunkToEmbed:
+    id: int
+    content_hash: str
+    embed_text: str
+
+
+@dataclass(frozen=True)
+class DocsHit:
+    chunk_id: int
+    url: str  # with the section's anchor
+    page_url: str
+    page_title: str
+    heading_path: list[str]
+    snippet: str
+    # Vector search: cosine similarity (1 - distance). Full-text search: ts_rank, larger is better.
+    score: float
+
+
+def _ids(name: str) -> object:
+    return bindparam(name, type_=ARRAY(BigInteger))
+
+
+def _chunk_row(chunk: Chunk) -> dict[str, object]:
+    return {
+        "ordinal": chunk.ordinal,
+        "heading_path": list(chunk.heading_path),
+        "url": chunk.url,
+        "anchor": chunk.anchor,
+        "text": chunk.text,
+        "has_code": chunk.has_code,
+        "content_hash": chunk.content_hash,
+        "headline": " ".join(chunk.breadcrumb),
+    }
+
+
+# -- writing the index ------------------------------------------------------------------------------
+async def lock_index(session: AsyncSession) -> None:
+    """Two re-indexes at once would both insert the same new pages; the second waits for the first."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INDEX_LOCK_KEY})
+
+
+async def stored_pages(session: AsyncSession) -> dict[str, StoredPage]:
+    rows = await session.execute(text("SELECT id, path, title, content_hash, warnings FROM docs_pages"))
+    return {r.path: StoredPage(r.id, r.path, r.title, r.content_hash, list(r.warnings)) for r in rows}
+
+
+async def stored_chunks(session: AsyncSession, page_ids: Sequence[int]) -> dict[int, list[StoredChunk]]:
+    rows = await session.execute(
+        text(
+            "SELECT id, page_id, ordinal, heading_path, url, anchor, content_hash FROM docs_chunks "
+            "WHERE page_id = ANY(:page_ids) ORDER BY page_id, ordinal"
+        ).bindparams(bindparam("page_ids", type_=ARRAY(Integer))),
+        {"page_ids": list(page_ids)},
+    )
+    by_page: dict[int, list[StoredChunk]] = {}
+    for r in rows:
+        by_page.setdefault(r.page_id, []).append(
+            StoredChunk(r.id, r.page_id, r.ordinal, list(r.heading_path), r.url, r.anchor, r.content_hash)
+        )
+    return by_page
+
+
+async def save_page(
+    session: AsyncSession, *, path: str, title: str, url: str, content_hash: str, warnings: list[str], changed: bool
+) -> int:
+    """Insert or update a page; `changed` (its chunks or title changed) moves updated_at."""
+    row = await session.execute(
+        text(
+            "INSERT INTO docs_pages (path, title, url, content_hash, warnings) "
+            "VALUES (:path, :title, :url, :content_hash, :warnings) "
+            "ON CONFLICT (path) DO UPDATE SET title = excluded.title, url = excluded.url, "
+            "content_hash = excluded.content_hash, warnings = excluded.warnings, "
+            "updated_at = CASE WHEN :changed THEN now() ELSE docs_pages.updated_at END "
+            "RETURNING id"
+        ).bindparams(bindparam("warnings", type_=ARRAY(Text))),
+        {"path": path, "title": title, "url": url, "content_hash": content_hash, "warnings": warnings, "changed": changed},
+    )
+    return int(row.scalar_one())
+
+
+async def insert_chunks(session: AsyncSession, page_id: int, chunks: Sequence[Chunk]) -> None:
+    if not chunks:
+        return
+    await session.execute(
+        text(
+            "INSERT INTO docs_chunks (page_id, ordinal, heading_path, url, anchor, text, has_code, content_hash, search_vector) "
+            f"VALUES (:page_id, :ordinal, :heading_path, :url, :anchor, :text, :has_code, :content_hash, {_SEARCH_VECTOR})"
+        ).bindparams(*_CHUNK_PARAMS),
+        [{"page_id": page_id, **_chunk_row(chunk)} for chunk in chunks],
+    )
+
+
+async def rewrite_chunks(session: AsyncSession, rewrites: Sequence[tuple[int, Chunk]]) -> None:
+    """New text for existing rows (an edited section keeps its id and indexed_at); (chunk id, chunk)."""
+    if not rewrites:
+        return
+    await session.execute(
+        text(
+            "UPDATE docs_chunks SET ordinal = :ordinal, heading_path = :heading_path, url = :url, anchor = :anchor, "
+            "text = :text, has_code = :has_code, content_hash = :content_hash, "
+            f"search_vector = {_SEARCH_VECTOR}, updated_at = now() WHERE id = :id"
+        ).bindparams(*_CHUNK_PARAMS),
+        [{"id": chunk_id, **_chunk_row(chunk)} for chunk_id, chunk in rewrites],
+    )
+
+
+async def move_chunks(session: AsyncSession, moves: Sequence[tuple[int, Chunk]]) -> None:
+    """Same text at another position or anchor (a section added above it, a renamed duplicate heading)."""
+    if not moves:
+        return
+    await session.execute(
+        text("UPDATE docs_chunks SET ordinal = :ordinal, url = :url, anchor = :anchor WHERE id = :id"),
+        [{"id": chunk_id, "ordinal": c.ordinal, "url": c.url, "anchor": c.anchor} for chunk_id, c in moves],
+    )
+
+
+async def delete_chunks(session: AsyncSession, chunk_ids: Sequence[int]) -> int:
+    if not chunk_ids:
+        return 0
+    result = await session.execute(text("DELETE FROM docs_chunks WHERE id = ANY(:ids)").bindparams(_ids("ids")), {"ids": list(chunk_ids)})
+    return result.rowcount or 0
+
+
+async def delete_pages(session: AsyncSession, page_ids: Sequence[int]) -> int:
+    """Delete pages with their chunks and vectors; returns how many chunks went with them."""
+    if not page_ids:
+        return 0
+    params = {"page_ids": list(page_ids)}
+    page_ids_param = bindparam("page_ids", type_=ARRAY(Integer))
+    result = await session.execute(text("DELETE FROM docs_chunks WHERE page_id = ANY(:page_ids)").bindparams(page_ids_param), params)
+    await session.execute(text("DELETE FROM docs_pages WHERE id = ANY(:page_ids)").bindparams(page_ids_param), params)
+    return result.rowcount or 0
+
+
+async def count_chunks(session: AsyncSession) -> int:
+    return int((await session.execute(text("SELECT count(*) FROM docs_chunks"))).scalar_one())
+
+
+# -- vectors ----------------------------------------------------------------------------------------
+def vector_index_name(model: str) -> str:
+    return f"ix_docs_chunk_embeddings_hnsw_{hashlib.sha1(model.encode()).hexdigest()[:10]}"
+
+
+async def ensure_vector_index(session: AsyncSession, model: ModelRow) -> None:
+    """The model's HNSW index, created on its first docs vectors (migration 0003 made the packaged model's)."""
+    name = vector_index_name(model.name)
+    if (await session.execute(text("SELECT to_regclass(:name)"), {"name": name})).scalar_one() is not None:
+        return
+    await session.execute(
+        text(
+            f"CREATE INDEX IF NOT EXISTS {name} ON docs_chunk_embeddings "
+            f"USING hnsw ((embedding::vector({int(model.dim)})) vector_cosine_ops) WHERE model = {sql_literal(model.name)}"
+        )
+    )
+
+
+async def copy_vectors_by_hash(session: AsyncSession, model: str) -> int:
+    """Give chunks lacking a vector one that another row already has for the same text (a page
+    moved or renamed, a section moved between pages): no need to encode it again."""
+    result = await session.execute(
+        text(
+            "INSERT INTO docs_chunk_embeddings (chunk_id, model, dim, content_hash, embedding) "
+            "SELECT DISTINCT ON (c.id) c.id, e.model, e.dim, e.content_hash, e.embedding "
+            "FROM docs_chunks c JOIN docs_chunk_embeddings e "
+            "  ON e.model = :model AND e.content_hash = c.content_hash AND e.chunk_id <> c.id "
+            "WHERE NOT EXISTS (SELECT 1 FROM docs_chunk_embeddings x "
+            "  WHERE x.chunk_id = c.id AND x.model = :model AND x.content_hash = c.content_hash) "
+            "ORDER BY c.id "
+            "ON CONFLICT (chunk_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
+            "embedding = excluded.embedding, dim = excluded.dim, created_at = now()"
+        ),
+        {"model": model},
+    )
+    return result.rowcount or 0
+
+
+async def chunks_missing_vectors(session: AsyncSession, model: str) -> list[ChunkToEmbed]:
+    """Chunks with no vector of `model` for their current text, with the text to encode."""
+    rows = await session.execute(
+        text(
+            "SELECT c.id, c.ordinal, c.heading_path, c.url, c.anchor, c.text, c.has_code, c.content_hash, "
+            "p.path, p.title FROM docs_chunks c JOIN docs_pages p ON p.id = c.page_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM docs_chunk_embeddings e "
+            "  WHERE e.chunk_id = c.id AND e.model = :model AND e.content_hash = c.content_hash) "
+            "ORDER BY c.id"
+        ),
+        {"model": model},
+    )
+    missing = []
+    for r in rows:
+        # Rebuilt as a Chunk so that what is encoded is defined in one place (Chunk.embed_text).
+        chunk = Chunk(r.path, r.title, list(r.heading_path), r.url, r.anchor, r.text, r.has_code, r.ordinal)
+        missing.append(ChunkToEmbed(r.id, r.content_hash, chunk.embed_text))
+    return missing
+
+
+async def save_vectors(session: AsyncSession, model: ModelRow, rows: Sequence[tuple[ChunkToEmbed, np.ndarray]]) -> None:
+    if not rows:
+        return
+    await session.execute(
+        text(
+            "INSERT INTO docs_chunk_embeddings (chunk_id, model, dim, content_hash, embedding) "
+            "VALUES (:chunk_id, :model, :dim, :content_hash, :embedding) "
+            "ON CONFLICT (chunk_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
+            "embedding = excluded.embedding, dim = excluded.dim, created_at = now()"
+        ).bindparams(bindparam("embedding", type_=Vector(model.dim))),
+        [
+            {"chunk_id": c.id, "model": model.name, "dim": model.dim, "content_hash": c.content_hash, "embedding": vector}
+            for c, vector in rows
+        ],
+    )
+
+
+# -- search -----------------------------------------------------------------------------------------
+_HIT_COLUMNS = "c.id, c.url, c.heading_path, c.text, p.title AS page_title, p.url AS page_url"
+
+
+def _hit(row, score: float) -> DocsHit:  # noqa: ANN001 - a result row
+    return DocsHit(row.id, row.url, row.page_url, row.page_title, list(row.heading_path), snippet(row.text), score)
+
+
+def snippet(chunk_text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The start of a chunk as one line of text, cut at a word: fence markers and line breaks removed."""
+    flat = " ".join(_FENCE_LINE.sub(" ", chunk_text).split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat.rfind(" ", 0, limit)
+    return flat[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
+
+
+def _distance_sql(model: ModelRow) -> str:
+    vector_type = f"vector({int(model.dim)})"
+    return f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
+
+
+async def _set_ef_search(session: AsyncSession, ef_search: int, limit: int) -> None:
+    await session.execute(text("SELECT set_config('hnsw.ef_search', :ef, true)"), {"ef": str(max(int(ef_search), limit))})
+
+
+async def nearest_chunks(
+    session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], *, limit: int = 10, ef_search: int = 100
+) -> list[DocsHit]:
+    """Docs chunks nearest to `query` (a vector of `model`) by cosine, best first; score = 1 - distance."""
+    distance = _distance_sql(model)
+    statement = text(
+        f"SELECT {_HIT_COLUMNS}, {distance} AS distance FROM docs_chunk_embeddings e "
+        "JOIN docs_chunks c ON c.id = e.chunk_id JOIN docs_pages p ON p.id = c.page_id "
+        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :limit"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)))
+    await _set_ef_search(session, ef_search, limit)
+    rows = await session.execute(statement, {"query": np.asarray(query, dtype=np.float32), "limit": limit})
+    return [_hit(r, 1.0 - float(r.distance)) for r in rows]
+
+
+async def best_distance(session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], *, ef_search: int = 100) -> float | None:
+    """Cosine distance from `query` to the nearest docs chunk (None when nothing is indexed):
+    a large one means the docs do not cover the question."""
+    distance = _distance_sql(model)
+    statement = text(
+        f"SELECT {distance} AS distance FROM docs_chunk_embeddings e "
+        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT 1"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)))
+    await _set_ef_search(session, ef_search, 1)
+    value = (await session.execute(statement, {"query": np.asarray(query, dtype=np.float32)})).scalar_one_or_none()
+    return None if value is None else float(value)
+
+
+async def fulltext_chunks(session: AsyncSession, query: str, *, limit: int = 10) -> list[DocsHit]:
+    """Docs chunks matching any word of `query`, ranked by ts_rank (headings count more, long
+    chunks are damped by log length). Any-word, not all-words: a question typed as a sentence
+    rarely has every one of its words in the section that answers it."""
+    rows = await session.execute(
+        text(
+            "WITH q AS (SELECT replace(plainto_tsquery('english', :query)::text, ' & ', ' | ')::tsquery AS query) "
+            f"SELECT {_HIT_COLUMNS}, ts_rank(c.search_vector, q.query, 1) AS rank "
+            "FROM q, docs_chunks c JOIN docs_pages p ON p.id = c.page_id "
+            "WHERE c.search_vector @@ q.query ORDER BY rank DESC, c.id LIMIT :limit"
+        ),
+        {"query": query, "limit": limit},
+    )
+    return [_hit(r, float(r.rank)) for r in rows]

@@ -1,0 +1,300 @@
+"""All SQL of embeddings: the model registry, question vectors, their HNSW indexes and nearest-neighbour search.
+
+Each model's vectors have their own partial HNSW index on (embedding::vector(dim)) WHERE model = name.
+PostgreSQL only uses a partial, expression index when the query repeats the predicate and the
+expression literally, so the search below writes the model name and dimension into the SQL
+text rather than binding them: a generic prepared plan with a bound name would fall back to a
+sequential scan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import TextClause, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.types import BigInteger, String
+
+EMBED_QUESTION = "embed_question"
+_FILLED = ("active", "pending")
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    name: str
+    dim: int
+    status: str
+
+
+@dataclass(frozen=True)
+class QuestionSource:
+    id: int
+    subject: str
+    body: str
+    version: int
+
+
+@dataclass(frozen=True)
+class StoredEmbedding:
+    content_hash: str
+    source_version: int
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    question_id: int
+    # Cosine distance: 0 for the same direction, 1 for unrelated, up to 2 for opposite.
+    distance: float
+
+    @property
+    def similarity(self) -> float:
+        return 1.0 - self.distance
+
+
+def _ids(name: str = "ids") -> object:
+    return bindparam(name, type_=ARRAY(BigInteger))
+
+
+def sql_literal(value: str) -> str:
+    """A quoted SQL string literal (standard_conforming_strings is on in every supported PostgreSQL)."""
+    if "\x00" in value:
+        raise ValueError("model names cannot contain NUL")
+    return "'" + value.replace("'", "''") + "'"
+
+
+def hnsw_index_name(model: str) -> str:
+    return f"ix_question_embeddings_hnsw_{hashlib.sha1(model.encode()).hexdigest()[:10]}"
+
+
+# -- model registry ---------------------------------------------------------------------------------
+async def active_model(session: AsyncSession) -> ModelRow | None:
+    row = (await session.execute(text("SELECT name, dim, status FROM embedding_models WHERE status = 'active'"))).first()
+    return None if row is None else ModelRow(row.name, row.dim, row.status)
+
+
+async def get_model(session: AsyncSession, name: str) -> ModelRow | None:
+    row = (await session.execute(text("SELECT name, dim, status FROM embedding_models WHERE name = :name"), {"name": name})).first()
+    return None if row is None else ModelRow(row.name, row.dim, row.status)
+
+
+async def filled_models(session: AsyncSession) -> list[ModelRow]:
+    """Models whose vectors are kept up to date: the active one and any being filled for a switch."""
+    rows = await session.execute(
+        text("SELECT name, dim, status FROM embedding_models WHERE status IN ('active', 'pending') ORDER BY name")
+    )
+    return [ModelRow(r.name, r.dim, r.status) for r in rows]
+
+
+async def add_pending_model(session: AsyncSession, name: str, dim: int) -> ModelRow:
+    """Register a model to fill; a retired model becomes pending again, an active one is left alone."""
+    row = (
+        await session.execute(
+            text(
+                "INSERT INTO embedding_models (name, dim, status) VALUES (:name, :dim, 'pending') "
+                "ON CONFLICT (name) DO UPDATE SET status = CASE WHEN embedding_models.status = 'active' "
+                "THEN 'active' ELSE 'pending' END RETURNING name, dim, status"
+            ),
+            {"name": name, "dim": dim},
+        )
+    ).one()
+    return ModelRow(row.name, row.dim, row.status)
+
+
+async def set_active(session: AsyncSession, name: str) -> None:
+    """Swap the active model in one statement order that the one-active unique index accepts."""
+    await session.execute(text("UPDATE embedding_models SET status = 'retired' WHERE status = 'active' AND name <> :name"), {"name": name})
+    await session.execute(
+        text("UPDATE embedding_models SET status = 'active', activated_at = now() WHERE name = :name"), {"name": name}
+    )
+
+
+async def delete_model(session: AsyncSession, name: str) -> None:
+    # Its vectors go with it (ON DELETE CASCADE).
+    await session.execute(text("DELETE FROM embedding_models WHERE name = :name"), {"name": name})
+
+
+async def model_coverage(session: AsyncSession) -> list[tuple[ModelRow, int, int]]:
+    """(model, questions embedded and up to date, questions in all) for every registered model."""
+    rows = await session.execute(
+        text(
+            "SELECT m.name, m.dim, m.status, "
+            "(SELECT count(*) FROM question_embeddings e JOIN questions q ON q.id = e.question_id "
+            " WHERE e.model = m.name AND e.source_version >= q.version) AS embedded, "
+            "(SELECT count(*) FROM questions) AS total "
+            "FROM embedding_models m ORDER BY m.status, m.name"
+        )
+    )
+    return [(ModelRow(r.name, r.dim, r.status), r.embedded, r.total) for r in rows]
+
+
+async def count_missing(session: AsyncSession, model: str) -> int:
+    row = await session.execute(
+        text(
+            "SELECT count(*) FROM questions q WHERE NOT EXISTS (SELECT 1 FROM question_embeddings e "
+            "WHERE e.question_id = q.id AND e.model = :model AND e.source_version >= q.version)"
+        ),
+        {"model": model},
+    )
+    return int(row.scalar_one())
+
+
+# -- HNSW indexes -----------------------------------------------------------------------------------
+def _index_ddl(model: str, dim: int, concurrently: bool) -> str:
+    return (
+        f"CREATE INDEX {'CONCURRENTLY ' if concurrently else ''}IF NOT EXISTS {hnsw_index_name(model)} "
+        f"ON question_embeddings USING hnsw ((embedding::vector({int(dim)})) vector_cosine_ops) "
+        f"WHERE model = {sql_literal(model)}"
+    )
+
+
+async def create_model_index(conn: AsyncConnection | AsyncSession, model: str, dim: int, *, concurrently: bool = False) -> None:
+    """CONCURRENTLY keeps writes flowing while it builds, but needs an AUTOCOMMIT connection.
+
+    A concurrent build that failed half-way leaves an INVALID index behind; it is rebuilt.
+    """
+    name = hnsw_index_name(model)
+    invalid = await conn.execute(
+        text("SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = :name AND NOT i.indisvalid"),
+        {"name": name},
+    )
+    if invalid.first() is not None:
+        await conn.execute(text(f"DROP INDEX {'CONCURRENTLY ' if concurrently else ''}IF EXISTS {name}"))
+    await conn.execute(text(_index_ddl(model, dim, concurrently)))
+
+
+async def drop_model_index(conn: AsyncConnection | AsyncSession, model: str, *, concurrently: bool = False) -> None:
+    await conn.execute(text(f"DROP INDEX {'CONCURRENTLY ' if concurrently else ''}IF EXISTS {hnsw_index_name(model)}"))
+
+
+# -- question vectors -------------------------------------------------------------------------------
+async def question_sources(session: AsyncSession, question_ids: Sequence[int]) -> list[QuestionSource]:
+    rows = await session.execute(
+        text("SELECT id, subject, body, version FROM questions WHERE id = ANY(:ids) ORDER BY id").bindparams(_ids()),
+        {"ids": list(question_ids)},
+    )
+    return [QuestionSource(r.id, r.subject, r.body, r.version) for r in rows]
+
+
+async def stored_embeddings(session: AsyncSession, model: str, question_ids: Sequence[int]) -> dict[int, StoredEmbedding]:
+    rows = await session.execute(
+        text(
+            "SELECT question_id, content_hash, source_version FROM question_embeddings "
+            "WHERE model = :model AND question_id = ANY(:ids)"
+        ).bindparams(_ids()),
+        {"model": model, "ids": list(question_ids)},
+    )
+    return {r.question_id: StoredEmbedding(r.content_hash, r.source_version) for r in rows}
+
+
+async def upsert_embeddings(
+    session: AsyncSession, model: str, dim: int, rows: Sequence[tuple[int, str, int, np.ndarray]]
+) -> None:
+    """rows: (question_id, content_hash, source_version, vector). A row read from an older version
+    of the question than the stored one is ignored: two jobs racing can only end on the newer text."""
+    if not rows:
+        return
+    statement = text(
+        "INSERT INTO question_embeddings (question_id, model, dim, content_hash, source_version, embedding) "
+        "VALUES (:question_id, :model, :dim, :content_hash, :source_version, :embedding) "
+        "ON CONFLICT (question_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
+        "source_version = excluded.source_version, embedding = excluded.embedding, dim = excluded.dim, updated_at = now() "
+        "WHERE question_embeddings.source_version <= excluded.source_version"
+    ).bindparams(bindparam("embedding", type_=Vector(dim)))
+    await session.execute(
+        statement,
+        [
+            {"question_id": qid, "model": model, "dim": dim, "content_hash": digest, "source_version": version, "embedding": vector}
+            for qid, digest, version, vector in rows
+        ],
+    )
+
+
+async def bump_source_versions(session: AsyncSession, model: str, versions: Sequence[tuple[int, int]]) -> None:
+    """The text is unchanged at a newer version (a topic or status edit): no need to encode again."""
+    if not versions:
+        return
+    await session.execute(
+        text(
+            "UPDATE question_embeddings SET source_version = :version "
+            "WHERE question_id = :question_id AND model = :model AND source_version < :version"
+        ),
+        [{"question_id": qid, "model": model, "version": version} for qid, version in versions],
+    )
+
+
+async def enqueue_backfill(session: AsyncSession, model: str | None = None) -> int:
+    """One embed job per question lacking an up-to-date vector of a filled model, in one statement.
+
+    The dedupe key makes a second backfill (or one racing the worker) queue nothing twice.
+    """
+    result = await session.execute(
+        text(
+            "INSERT INTO jobs (kind, payload, dedupe_key) "
+            "SELECT :kind, jsonb_build_object('question_id', q.id, 'model', m.name), "
+            "       'embed:' || left(md5(m.name), 12) || ':' || q.id "
+            "FROM embedding_models m CROSS JOIN questions q "
+            "WHERE m.status = ANY(:statuses) AND (CAST(:model AS text) IS NULL OR m.name = :model) "
+            "AND NOT EXISTS (SELECT 1 FROM question_embeddings e "
+            "  WHERE e.question_id = q.id AND e.model = m.name AND e.source_version >= q.version) "
+            "ON CONFLICT (dedupe_key) WHERE status = 'queued' DO NOTHING"
+        ).bindparams(bindparam("statuses", type_=ARRAY(String))),
+        {"kind": EMBED_QUESTION, "model": model, "statuses": list(_FILLED)},
+    )
+    return result.rowcount or 0
+
+
+# -- search -----------------------------------------------------------------------------------------
+def nearest_questions_statement(model: ModelRow, *, visible_only: bool, filter_statuses: bool) -> TextClause:
+    """Parameters: query (the vector), exclude (ids), limit, and statuses when filter_statuses."""
+    vector_type = f"vector({int(model.dim)})"
+    distance = f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
+    filters = [f"e.model = {sql_literal(model.name)}", "NOT (e.question_id = ANY(:exclude))"]
+    if visible_only:
+        filters.append("q.published AND NOT q.archived")
+    if filter_statuses:
+        filters.append("q.status = ANY(:statuses)")
+    statement = text(
+        f"SELECT e.question_id, {distance} AS distance FROM question_embeddings e "
+        f"JOIN questions q ON q.id = e.question_id WHERE {' AND '.join(filters)} "
+        f"ORDER BY {distance} LIMIT :limit"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)), _ids("exclude"))
+    if filter_statuses:
+        statement = statement.bindparams(bindparam("statuses", type_=ARRAY(String)))
+    return statement
+
+
+async def nearest_questions(
+    session: AsyncSession,
+    model: ModelRow,
+    query: np.ndarray | Sequence[float],
+    *,
+    limit: int = 10,
+    exclude_ids: Sequence[int] = (),
+    visible_only: bool = True,
+    statuses: Sequence[str] | None = None,
+    max_distance: float | None = None,
+    ef_search: int = 100,
+) -> list[Neighbour]:
+    """The questions nearest to `query` (a vector of `model`) by cosine distance, nearest first.
+
+    Uses the model's HNSW index with an iterative scan, so filters (hidden questions, excluded
+    ids, statuses) never leave the result short of `limit` when enough questions match.
+    """
+    params: dict[str, object] = {"query": np.asarray(query, dtype=np.float32), "exclude": list(exclude_ids), "limit": limit}
+    if statuses is not None:
+        params["statuses"] = list(statuses)
+    statement = nearest_questions_statement(model, visible_only=visible_only, filter_statuses=statuses is not None)
+    await session.execute(
+        text("SELECT set_config('hnsw.ef_search', :ef, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"),
+        {"ef": str(max(int(ef_search), limit))},
+    )
+    rows = (await session.execute(statement, params)).all()
+    # relaxed_order may return a slightly unsorted list; the caller gets it sorted. Weak matches are
+    # cut after the LIMIT: as a WHERE clause they would make the index scan walk far past them.
+    found = sorted((Neighbour(r.question_id, float(r.distance)) for r in rows), key=lambda n: n.distance)
+    return [n for n in found if max_distance is None or n.distance <= max_distance]

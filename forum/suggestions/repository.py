@@ -1,0 +1,272 @@
+"""All SQL of suggestions: full-text and vector candidates for questions and docs, details, impressions, cache.
+
+As in forum/embeddings/repository.py, the model name and dimension are written into the SQL text
+so PostgreSQL matches each model's partial HNSW expression index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import BigInteger
+
+from forum.embeddings.repository import ModelRow, sql_literal
+from forum.models import RelatedCache, SuggestionImpression
+
+# A typed question is matched on any of its words (OR), not all of them: an AND of a whole
+# paragraph matches nothing. The first words (the subject) are kept when the text is long, which
+# also bounds the cost of the ranking.
+_OR_QUERY = (
+    "(SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery FROM ("
+    "  SELECT lexeme FROM unnest(to_tsvector('english', :query_text)) ORDER BY positions[1] LIMIT :max_terms"
+    ") AS terms)"
+)
+
+
+@dataclass(frozen=True)
+class TextHit:
+    key: int
+    rank: float
+    title_rank: float
+
+
+@dataclass(frozen=True)
+class VectorHit:
+    key: int
+    similarity: float
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    id: int
+    permalink: str
+    subject: str
+    status: str
+    reply_count: int
+    created_at: Any
+    solution_excerpt_source: str | None
+
+
+@dataclass(frozen=True)
+class DocsChunkRow:
+    id: int
+    url: str
+    page_path: str
+    page_title: str
+    heading_path: list[str]
+    text: str
+
+
+def _vector_type(model: ModelRow) -> str:
+    return f"vector({int(model.dim)})"
+
+
+def _with_id_arrays(statement, params: dict[str, Any], only_ids: Sequence[int] | None):
+    """Binds :exclude, and :only when the caller restricts the candidates."""
+    statement = statement.bindparams(bindparam("exclude", type_=ARRAY(BigInteger)))
+    if only_ids is not None:
+        params["only"] = list(only_ids)
+        statement = statement.bindparams(bindparam("only", type_=ARRAY(BigInteger)))
+    return statement
+
+
+async def _set_ef_search(session: AsyncSession, ef_search: int) -> None:
+    await session.execute(
+        text("SELECT set_config('hnsw.ef_search', :ef, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"),
+        {"ef": str(ef_search)},
+    )
+
+
+async def fulltext_questions(
+    session: AsyncSession, query_text: str, *, limit: int, max_terms: int, exclude_ids: Sequence[int] = (), only_ids: Sequence[int] | None = None
+) -> list[TextHit]:
+    filters = ["q.published", "NOT q.archived", "NOT (q.id = ANY(:exclude))"]
+    if only_ids is not None:
+        filters.append("q.id = ANY(:only)")
+    statement = text(
+        f"WITH query AS (SELECT {_OR_QUERY} AS tsq) "
+        "SELECT q.id, ts_rank_cd(q.search_vector, query.tsq, 1) AS rank, "
+        "ts_rank_cd('{0, 0, 0, 1}', q.search_vector, query.tsq, 1) AS title_rank "
+        f"FROM questions q, query WHERE q.search_vector @@ query.tsq AND {' AND '.join(filters)} "
+        "ORDER BY rank DESC, q.id LIMIT :limit"
+    )
+    params = {"query_text": query_text, "max_terms": max_terms, "limit": limit, "exclude": list(exclude_ids)}
+    rows = await session.execute(_with_id_arrays(statement, params, only_ids), params)
+    return [TextHit(r.id, float(r.rank), float(r.title_rank)) for r in rows]
+
+
+async def nearest_questions(
+    session: AsyncSession,
+    model: ModelRow,
+    vector: np.ndarray,
+    *,
+    limit: int,
+    ef_search: int,
+    exclude_ids: Sequence[int] = (),
+    only_ids: Sequence[int] | None = None,
+) -> list[VectorHit]:
+    vector_type = _vector_type(model)
+    distance = f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
+    filters = [f"e.model = {sql_literal(model.name)}", "q.published", "NOT q.archived", "NOT (e.question_id = ANY(:exclude))"]
+    if only_ids is not None:
+        # A handful of known candidates (the SemEval rerank): exact distances, no index needed.
+        filters.append("e.question_id = ANY(:only)")
+    statement = text(
+        f"SELECT e.question_id, 1 - ({distance}) AS similarity FROM question_embeddings e "
+        f"JOIN questions q ON q.id = e.question_id WHERE {' AND '.join(filters)} ORDER BY {distance} LIMIT :limit"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)))
+    await _set_ef_search(session, max(ef_search, limit))
+    params = {"query": np.asarray(vector, dtype=np.float32), "limit": limit, "exclude": list(exclude_ids)}
+    rows = await session.execute(_with_id_arrays(statement, params, only_ids), params)
+    return sorted((VectorHit(r.question_id, float(r.similarity)) for r in rows), key=lambda h: -h.similarity)
+
+
+async def question_similarities(session: AsyncSession, model: ModelRow, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+    """Exact similarities of candidates found by text only, so every shown match can be judged on one scale."""
+    if not ids:
+        return {}
+    vector_type = _vector_type(model)
+    statement = text(
+        f"SELECT question_id, 1 - ((embedding::{vector_type}) <=> CAST(:query AS {vector_type})) AS similarity "
+        f"FROM question_embeddings WHERE model = {sql_literal(model.name)} AND question_id = ANY(:ids)"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)), bindparam("ids", type_=ARRAY(BigInteger)))
+    rows = await session.execute(statement, {"query": np.asarray(vector, dtype=np.float32), "ids": list(ids)})
+    return {r.question_id: float(r.similarity) for r in rows}
+
+
+async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, QuestionRow]:
+    """Shown questions with the text to excerpt: the solution, else the best-voted answer by someone else."""
+    if not ids:
+        return {}
+    statement = text(
+        "SELECT q.id, q.permalink, q.subject, q.status, q.reply_count, q.created_at, "
+        "coalesce(s.body, (SELECT r.body FROM replies r WHERE r.question_id = q.id AND r.published "
+        "  AND r.author_id <> q.author_id ORDER BY r.upvotes - r.downvotes DESC, r.created_at LIMIT 1)) AS answer "
+        "FROM questions q LEFT JOIN replies s ON s.id = q.resolved_by_id AND s.published WHERE q.id = ANY(:ids)"
+    ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+    rows = await session.execute(statement, {"ids": list(ids)})
+    return {r.id: QuestionRow(r.id, r.permalink, r.subject, r.status, r.reply_count, r.created_at, r.answer) for r in rows}
+
+
+async def fulltext_docs(session: AsyncSession, query_text: str, *, limit: int, max_terms: int) -> list[TextHit]:
+    statement = text(
+        f"WITH query AS (SELECT {_OR_QUERY} AS tsq) "
+        "SELECT c.id, ts_rank_cd(c.search_vector, query.tsq, 1) AS rank, "
+        "ts_rank_cd('{0, 0, 0, 1}', c.search_vector, query.tsq, 1) AS title_rank "
+        "FROM docs_chunks c, query WHERE c.search_vector @@ query.tsq ORDER BY rank DESC, c.id LIMIT :limit"
+    )
+    rows = await session.execute(statement, {"query_text": query_text, "max_terms": max_terms, "limit": limit})
+    return [TextHit(r.id, float(r.rank), float(r.title_rank)) for r in rows]
+
+
+async def nearest_docs(session: AsyncSession, model: ModelRow, vector: np.ndarray, *, limit: int, ef_search: int) -> list[VectorHit]:
+    vector_type = _vector_type(model)
+    distance = f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
+    statement = text(
+        f"SELECT e.chunk_id, 1 - ({distance}) AS similarity FROM docs_chunk_embeddings e "
+        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :limit"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)))
+    await _set_ef_search(session, max(ef_search, limit))
+    rows = await session.execute(statement, {"query": np.asarray(vector, dtype=np.float32), "limit": limit})
+    return sorted((VectorHit(r.chunk_id, float(r.similarity)) for r in rows), key=lambda h: -h.similarity)
+
+
+async def docs_similarities(session: AsyncSession, model: ModelRow, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
+    if not ids:
+        return {}
+    vector_type = _vector_type(model)
+    statement = text(
+        f"SELECT chunk_id, 1 - ((embedding::{vector_type}) <=> CAST(:query AS {vector_type})) AS similarity "
+        f"FROM docs_chunk_embeddings WHERE model = {sql_literal(model.name)} AND chunk_id = ANY(:ids)"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)), bindparam("ids", type_=ARRAY(BigInteger)))
+    rows = await session.execute(statement, {"query": np.asarray(vector, dtype=np.float32), "ids": list(ids)})
+    return {r.chunk_id: float(r.similarity) for r in rows}
+
+
+async def docs_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, DocsChunkRow]:
+    if not ids:
+        return {}
+    statement = text(
+        "SELECT c.id, c.url, p.path, p.title, c.heading_path, c.text FROM docs_chunks c "
+        "JOIN docs_pages p ON p.id = c.page_id WHERE c.id = ANY(:ids)"
+    ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+    rows = await session.execute(statement, {"ids": list(ids)})
+    return {r.id: DocsChunkRow(r.id, r.url, r.path, r.title, list(r.heading_path or []), r.text) for r in rows}
+
+
+async def record_impression(session: AsyncSession, values: dict[str, Any]) -> int:
+    """One row per draft: later keystrokes of the same draft overwrite what was shown and count the showing."""
+    statement = insert(SuggestionImpression).values(**values)
+    if values.get("draft_id"):
+        statement = statement.on_conflict_do_update(
+            index_elements=["draft_id"],
+            index_where=text("draft_id IS NOT NULL"),
+            set_={
+                "subject": statement.excluded.subject,
+                "shown_question_ids": statement.excluded.shown_question_ids,
+                "shown_docs_urls": statement.excluded.shown_docs_urls,
+                "best_question_similarity": statement.excluded.best_question_similarity,
+                "best_docs_similarity": statement.excluded.best_docs_similarity,
+                "shown_count": SuggestionImpression.shown_count + 1,
+                "updated_at": text("now()"),
+            },
+        )
+    return await session.scalar(statement.returning(SuggestionImpression.id))
+
+
+async def link_draft_to_question(session: AsyncSession, draft_id: str, question_id: int, profile_id: int) -> None:
+    await session.execute(
+        text(
+            "UPDATE suggestion_impressions SET question_id = :question, profile_id = coalesce(profile_id, :profile), "
+            "updated_at = now() WHERE draft_id = :draft AND question_id IS NULL"
+        ),
+        {"question": question_id, "profile": profile_id, "draft": draft_id},
+    )
+
+
+async def record_feedback(session: AsyncSession, impression_id: int, helpful: bool | None, clicked: str | None) -> bool:
+    result = await session.execute(
+        text(
+            "UPDATE suggestion_impressions SET helpful = coalesce(CAST(:helpful AS boolean), helpful), "
+            "clicked = CASE WHEN CAST(:clicked AS text) IS NULL THEN clicked ELSE array_append(clicked, CAST(:clicked AS text)) END, "
+            "updated_at = now() WHERE id = :id"
+        ),
+        {"helpful": helpful, "clicked": clicked, "id": impression_id},
+    )
+    return result.rowcount == 1
+
+
+async def deflection_counts(session: AsyncSession, since_days: int) -> tuple[int, int, int]:
+    """(drafts shown suggestions, drafts posted anyway, drafts marked helpful) over the period."""
+    row = (
+        await session.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE cardinality(shown_question_ids) + cardinality(shown_docs_urls) > 0) AS shown, "
+                "count(*) FILTER (WHERE question_id IS NOT NULL) AS posted, count(*) FILTER (WHERE helpful) AS helpful "
+                "FROM suggestion_impressions WHERE created_at > now() - make_interval(days => :days)"
+            ),
+            {"days": since_days},
+        )
+    ).one()
+    return row.shown, row.posted, row.helpful
+
+
+async def cached_related(session: AsyncSession, question_id: int) -> RelatedCache | None:
+    return await session.get(RelatedCache, question_id)
+
+
+async def store_related(session: AsyncSession, question_id: int, version: int, model: str, payload: dict[str, Any]) -> None:
+    statement = insert(RelatedCache).values(question_id=question_id, question_version=version, model=model, payload=payload)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["question_id"],
+            set_={"question_version": version, "model": model, "payload": payload, "computed_at": text("now()")},
+        )
+    )

@@ -1,0 +1,50 @@
+"""Hybrid ranking: nearest neighbours by meaning fused with full-text rank, as one scorer for the API and the evals.
+
+Each retriever returns candidates in rank order. Reciprocal rank fusion adds, for every list a
+candidate appears in, weight / (k + rank); it needs no score calibration between cosine
+distances and ts_rank, which live on unrelated scales. The cosine similarity is kept beside the
+fused score so weak matches can be left out whatever their rank.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    # Chosen on the dev data (see README "Evaluations"); settings override them.
+    vector: float = 1.0
+    fulltext: float = 0.5
+    title: float = 0.3
+    k: int = 60
+
+
+@dataclass
+class Candidate:
+    key: Hashable
+    score: float = 0.0
+    similarity: float | None = None
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+def fuse(rankings: Mapping[str, Sequence[Hashable]], weights: Mapping[str, float], k: int = 60) -> list[Candidate]:
+    """Reciprocal rank fusion of ranked lists; ties keep the order of first appearance."""
+    merged: dict[Hashable, Candidate] = {}
+    for name, ranked in rankings.items():
+        weight = weights.get(name, 0.0)
+        for rank, key in enumerate(ranked, start=1):
+            candidate = merged.setdefault(key, Candidate(key))
+            candidate.ranks[name] = rank
+            candidate.score += weight / (k + rank)
+    return sorted(merged.values(), key=lambda c: -c.score)
+
+
+def fusion_weights(weights: FusionWeights) -> dict[str, float]:
+    return {"vector": weights.vector, "fulltext": weights.fulltext, "title": weights.title}
+
+
+def max_score(weights: FusionWeights) -> float:
+    """The fused score of a candidate ranked first everywhere: scores are shown divided by it (0..1)."""
+    return sum(fusion_weights(weights).values()) / (weights.k + 1)

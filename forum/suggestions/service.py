@@ -1,0 +1,214 @@
+"""Suggest previously answered questions and docs sections for a draft or an existing question.
+
+`rank_questions` and `rank_docs` are the product's one scorer: the API, the related-questions
+cache and `forum eval` all rank through them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.embeddings.repository import ModelRow
+from forum.embeddings.service import active_embedder, question_text
+from forum.markdown import markdown_to_text
+from forum.models import Profile, Question
+from forum.questions.schemas import excerpt
+from forum.settings import Settings
+from forum.suggestions import repository
+from forum.suggestions.retrieval import Candidate, FusionWeights, fuse, fusion_weights, max_score
+from forum.suggestions.schemas import DocSuggestion, QuestionSuggestion, SuggestionsOut
+
+ALL_SYSTEMS = ("vector", "fulltext", "title")
+ANSWERED = ("answered", "resolved")
+
+
+def weights_from(settings: Settings) -> FusionWeights:
+    return FusionWeights(
+        vector=settings.fusion_vector_weight,
+        fulltext=settings.fusion_fulltext_weight,
+        title=settings.fusion_title_weight,
+        k=settings.fusion_k,
+    )
+
+
+@dataclass(frozen=True)
+class Query:
+    """A text and its vector under the active model, encoded once per request."""
+
+    text: str
+    vector: np.ndarray
+    model: ModelRow
+
+
+async def encode_query(session: AsyncSession, settings: Settings, subject: str, body: str | None) -> Query:
+    text = question_text(subject, body or "")
+    model, embedder = await active_embedder(session, settings)
+    vector = (await embedder.aencode([text]))[0]
+    return Query(text, vector, model)
+
+
+def _text_rankings(hits: Sequence[repository.TextHit]) -> dict[str, list[int]]:
+    by_title = sorted((h for h in hits if h.title_rank > 0), key=lambda h: -h.title_rank)
+    return {"fulltext": [h.key for h in hits], "title": [h.key for h in by_title]}
+
+
+async def rank_questions(
+    session: AsyncSession,
+    settings: Settings,
+    query: Query,
+    *,
+    limit: int,
+    exclude_ids: Sequence[int] = (),
+    only_ids: Sequence[int] | None = None,
+    systems: Sequence[str] = ALL_SYSTEMS,
+    weights: FusionWeights | None = None,
+) -> list[Candidate]:
+    """Questions ranked by fused vector and full-text rank, each with its cosine similarity."""
+    weights = weights or weights_from(settings)
+    pool = max(limit, settings.suggestions_candidates)
+    rankings: dict[str, list[int]] = {}
+    similarity: dict[int, float] = {}
+    if "vector" in systems:
+        hits = await repository.nearest_questions(
+            session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search, exclude_ids=exclude_ids, only_ids=only_ids
+        )
+        rankings["vector"] = [h.key for h in hits]
+        similarity.update({h.key: h.similarity for h in hits})
+    if {"fulltext", "title"} & set(systems):
+        text_hits = await repository.fulltext_questions(
+            session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids, only_ids=only_ids
+        )
+        rankings.update({name: keys for name, keys in _text_rankings(text_hits).items() if name in systems})
+    candidates = fuse(rankings, fusion_weights(weights), weights.k)[:limit]
+    missing = [c.key for c in candidates if c.key not in similarity]
+    similarity.update(await repository.question_similarities(session, query.model, query.vector, missing))
+    for candidate in candidates:
+        candidate.similarity = similarity.get(candidate.key)
+    return candidates
+
+
+async def rank_docs(
+    session: AsyncSession, settings: Settings, query: Query, *, limit: int, systems: Sequence[str] = ALL_SYSTEMS
+) -> list[Candidate]:
+    """Docs chunks ranked the same way as questions."""
+    weights = weights_from(settings)
+    pool = max(limit, settings.suggestions_candidates)
+    rankings: dict[str, list[int]] = {}
+    similarity: dict[int, float] = {}
+    if "vector" in systems:
+        hits = await repository.nearest_docs(session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search)
+        rankings["vector"] = [h.key for h in hits]
+        similarity.update({h.key: h.similarity for h in hits})
+    if {"fulltext", "title"} & set(systems):
+        text_hits = await repository.fulltext_docs(session, query.text, limit=pool, max_terms=settings.suggestions_max_terms)
+        rankings.update({name: keys for name, keys in _text_rankings(text_hits).items() if name in systems})
+    candidates = fuse(rankings, fusion_weights(weights), weights.k)[:limit]
+    missing = [c.key for c in candidates if c.key not in similarity]
+    similarity.update(await repository.docs_similarities(session, query.model, query.vector, missing))
+    for candidate in candidates:
+        candidate.similarity = similarity.get(candidate.key)
+    return candidates
+
+
+def _strong(candidates: list[Candidate], minimum: float) -> list[Candidate]:
+    return [c for c in candidates if c.similarity is not None and c.similarity >= minimum]
+
+
+async def question_suggestions(
+    session: AsyncSession, settings: Settings, query: Query, exclude_ids: Sequence[int] = ()
+) -> list[QuestionSuggestion]:
+    ranked = _strong(await rank_questions(session, settings, query, limit=settings.suggestions_candidates, exclude_ids=exclude_ids),
+                     settings.suggestions_min_question_similarity)
+    rows = await repository.question_rows(session, [c.key for c in ranked])
+    # Questions with an answer help the asker now; open ones only say "you are not alone".
+    ranked.sort(key=lambda c: rows[c.key].status not in ANSWERED if c.key in rows else True)
+    top = max_score(weights_from(settings))
+    out = []
+    for candidate in ranked[: settings.suggestions_question_limit]:
+        row = rows.get(candidate.key)
+        if row is None:
+            continue
+        out.append(
+            QuestionSuggestion(
+                id=row.id,
+                permalink=row.permalink,
+                subject=row.subject,
+                status=row.status,
+                reply_count=row.reply_count,
+                score=round(candidate.score / top, 4),
+                similarity=round(candidate.similarity or 0.0, 4),
+                answer_excerpt=excerpt(row.solution_excerpt_source) if row.solution_excerpt_source else None,
+            )
+        )
+    return out
+
+
+async def docs_suggestions(session: AsyncSession, settings: Settings, query: Query) -> list[DocSuggestion]:
+    ranked = _strong(await rank_docs(session, settings, query, limit=settings.suggestions_candidates), settings.suggestions_min_docs_similarity)
+    rows = await repository.docs_rows(session, [c.key for c in ranked])
+    top = max_score(weights_from(settings))
+    out: list[DocSuggestion] = []
+    seen_pages: set[str] = set()
+    for candidate in ranked:
+        row = rows.get(candidate.key)
+        # One section per page: three sections of the same page crowd out the other pages.
+        if row is None or row.page_path in seen_pages:
+            continue
+        seen_pages.add(row.page_path)
+        out.append(
+            DocSuggestion(
+                url=row.url,
+                page_title=row.page_title,
+                heading=row.heading_path[-1] if row.heading_path else None,
+                heading_path=row.heading_path,
+                snippet=excerpt(markdown_to_text(row.text), 240),
+                score=round(candidate.score / top, 4),
+                similarity=round(candidate.similarity or 0.0, 4),
+            )
+        )
+        if len(out) == settings.suggestions_docs_limit:
+            break
+    return out
+
+
+async def suggest(
+    session: AsyncSession, settings: Settings, subject: str, body: str | None, viewer: Profile | None, draft_id: str | None
+) -> SuggestionsOut:
+    query = await encode_query(session, settings, subject, body)
+    questions = await question_suggestions(session, settings, query)
+    docs = await docs_suggestions(session, settings, query)
+    impression_id = await repository.record_impression(
+        session,
+        {
+            "draft_id": draft_id,
+            "profile_id": viewer.id if viewer else None,
+            "subject": subject[:300],
+            "shown_question_ids": [q.id for q in questions],
+            "shown_docs_urls": [d.url[:500] for d in docs],
+            "best_question_similarity": max((q.similarity for q in questions), default=None),
+            "best_docs_similarity": max((d.similarity for d in docs), default=None),
+        },
+    )
+    return SuggestionsOut(impression_id=impression_id, questions=questions, docs=docs)
+
+
+async def related(session: AsyncSession, settings: Settings, question: Question) -> SuggestionsOut:
+    """Cached per question version and model; recomputed after an edit, a model switch or the cache's age."""
+    model, _ = await active_embedder(session, settings)
+    cached = await repository.cached_related(session, question.id)
+    fresh_after = datetime.now(UTC) - timedelta(seconds=settings.related_cache_seconds)
+    if cached and cached.question_version == question.version and cached.model == model.name and cached.computed_at > fresh_after:
+        return SuggestionsOut.from_payload(cached.payload)
+    query = await encode_query(session, settings, question.subject, question.body)
+    out = SuggestionsOut(
+        impression_id=None,
+        questions=await question_suggestions(session, settings, query, exclude_ids=[question.id]),
+        docs=await docs_suggestions(session, settings, query),
+    )
+    await repository.store_related(session, question.id, question.version, model.name, out.to_payload())
+    return out
