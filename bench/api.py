@@ -43,6 +43,8 @@ DB_NAME = "forum_bench"
 TARGET_RATIO = 0.40
 TARGET_P99_MS = 50.0
 TARGET_N = 100_000
+# CPU (in cores) used by processes outside the benchmark above which a run is flagged as disturbed.
+NOISE_CORES = 0.15
 # Scenario name, whether the floor-ratio target applies, whether the p99 target applies.
 SCENARIOS = [
     ("health", False, False),
@@ -352,26 +354,36 @@ def report(args: argparse.Namespace, api: dict[str, dict], floor: dict[str, dict
     out = [line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *(line(r) for r in rows)]
 
     out.append("")
-    detail_header = ["scenario", "API errors", "floor p50", "floor p99", "floor errors", "stmts/req", "resp bytes",
-                     "CPU api/pg/client (API run)", "CPU pg/client (floor run)"]
+    detail_header = ["scenario", "errors API/floor", "floor p50", "floor p99", "stmts/req", "resp bytes",
+                     "API CPU ms/req", "PG CPU ms/req API/floor", "CPU% api/pg/client/other", "floor CPU% pg/client/other"]
     drows = []
     for name, *_ in SCENARIOS:
         a, f = api.get(name), floor.get(name)
         if a is None:
             continue
         ca, cf = a["cpu"], (f or {}).get("cpu", {})
-        cpu_api = "/".join(f"{100 * ca.get(k, float('nan')):.0f}%" if k in ca else "-" for k in ("api", "postgres", "client"))
-        cpu_floor = "/".join(f"{100 * cf.get(k):.0f}%" if k in cf else "-" for k in ("postgres", "client"))
-        drows.append([name, a["errors"], fmt(f["p50_ms"]) if f else "-", fmt(f["p99_ms"]) if f else "-",
-                      f["errors"] if f else "-", ",".join(map(str, checks[name]["statements"])),
-                      f"{a['bytes_per_request']:,.0f}", cpu_api, cpu_floor])
+
+        def per_request(cpu: dict, key: str, run: dict | None) -> str:
+            return fmt(1000 * cpu[key] / run["rps"], 2) if run and key in cpu and run["rps"] else "-"
+
+        cpu_api = "/".join(f"{100 * ca[k]:.0f}" if k in ca else "-" for k in ("api", "postgres", "client", "other"))
+        cpu_floor = "/".join(f"{100 * cf[k]:.0f}" if k in cf else "-" for k in ("postgres", "client", "other"))
+        drows.append([name, f"{a['errors']}/{f['errors'] if f else '-'}", fmt(f["p50_ms"]) if f else "-",
+                      fmt(f["p99_ms"]) if f else "-", ",".join(map(str, checks[name]["statements"])),
+                      f"{a['bytes_per_request']:,.0f}", per_request(ca, "api", a),
+                      f"{per_request(ca, 'postgres', a)}/{per_request(cf, 'postgres', f)}", cpu_api, cpu_floor])
     dw = [max(len(str(r[i])) for r in [detail_header, *drows]) for i in range(len(detail_header))]
     out.append("| " + " | ".join(h.ljust(dw[i]) for i, h in enumerate(detail_header)) + " |")
     out.append("|" + "|".join("-" * (w + 2) for w in dw) + "|")
     for r in drows:
         out.append("| " + " | ".join(str(c).ljust(dw[0]) if i == 0 else str(c).rjust(dw[i]) for i, c in enumerate(r)) + " |")
-    out.append("(CPU: share of one core; 100% = one core busy. Latencies in ms. Floor = the same statements via asyncpg, "
-               "BEGIN/COMMIT included.)")
+    out.append("(CPU%: share of one core during the measured window; 'other' = processes outside the benchmark. CPU ms/req: "
+               "CPU time per request, the figure least disturbed by other load. stmts/req: statements besides BEGIN/COMMIT. "
+               "Floor = the same statements via asyncpg in one transaction per request.)")
+    noisy = sorted({name for name in api for run in (api[name], floor.get(name) or {}) if run.get("cpu", {}).get("other", 0) > NOISE_CORES})
+    if noisy:
+        out.append(f"WARNING: other processes used more than {NOISE_CORES:.0%} of a core during: {', '.join(noisy)}; "
+                   "the figures are disturbed, rerun on a quiet machine.")
 
     targets = []
     out.append("")

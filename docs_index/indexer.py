@@ -39,8 +39,8 @@ class IndexReport:
     pages_parsed: int = 0  # the rest were unchanged and skipped
     pages_deleted: int = 0
     chunks: int = 0  # stored after the run
-    embedded: int = 0  # vectors encoded by the model
-    reused: int = 0  # vectors kept or borrowed instead of encoded
+    embedded: int = 0  # chunks whose text (or heading) the model encoded, per filled model
+    reused: int = 0  # chunks whose vectors were kept or borrowed from a row with the same text
     deleted: int = 0  # chunks deleted
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -170,8 +170,8 @@ async def _sync_page(
 
 
 async def fill_vectors(session: AsyncSession, model: ModelRow, load_embedder: EmbedderLoader, batch_size: int = 256) -> int:
-    """Give every stored docs chunk a vector of `model` for its current text; returns how many were
-    encoded. What a model switch calls to fill the docs for a pending model without the tree."""
+    """Give every stored docs chunk its vectors of `model` for its current text; returns how many
+    chunks needed encoding. What a model switch calls to fill the docs for a pending model."""
     await store.ensure_vector_index(session, model)
     await store.copy_vectors_by_hash(session, model.name)
     missing = await store.chunks_missing_vectors(session, model.name)
@@ -180,8 +180,13 @@ async def fill_vectors(session: AsyncSession, model: ModelRow, load_embedder: Em
     embedder = await load_embedder(model)
     if embedder.dim != model.dim:
         raise ValueError(f"model {model.name} encodes {embedder.dim} dimensions but {model.dim} are recorded")
-    for start in range(0, len(missing), batch_size):
-        batch = missing[start : start + batch_size]
-        vectors = await embedder.aencode([c.embed_text for c in batch])
-        await store.save_vectors(session, model, list(zip(batch, vectors)))
-    return len(missing)
+    # The parts of a long section share one heading: each distinct text is encoded once.
+    by_text: dict[tuple[str, str], list[store.ChunkToEmbed]] = defaultdict(list)
+    for item in missing:
+        by_text[(item.kind, item.content_hash)].append(item)
+    groups = list(by_text.values())
+    for start in range(0, len(groups), batch_size):
+        batch = groups[start : start + batch_size]
+        vectors = await embedder.aencode([group[0].text for group in batch])
+        await store.save_vectors(session, model, [(item, vector) for group, vector in zip(batch, vectors) for item in group])
+    return len({item.id for item in missing})

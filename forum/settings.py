@@ -80,6 +80,74 @@ class Settings:
     fusion_k: int = 60
     related_cache_seconds: int = 3600
 
+    # -- Integrations (forum/integrations): Zendesk tickets, Slack announcements, outgoing webhooks --
+    # Links in announcements, tickets and webhook bodies point at the website, not at this API:
+    # a question is {site_base_url}/questions/{permalink}.
+    site_base_url: str = "http://localhost:3000"
+    # Zendesk tickets API, token auth ({email}/token:{api_token}). Unset means tickets stay queued
+    # (and end in the dead-letter list) instead of being dropped or reported as sent.
+    zendesk_base_url: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: str | None = None
+    zendesk_timeout_seconds: float = 10.0
+    # Optional Zendesk custom field that receives the question's URL.
+    zendesk_question_url_field_id: int | None = None
+    # Where new questions are announced when none of their topics has a Slack webhook of its own.
+    slack_default_webhook_url: str | None = None
+    slack_timeout_seconds: float = 5.0
+    webhook_timeout_seconds: float = 10.0
+    # Attempts for each Slack post and webhook delivery: with the default backoff, 15 spans about
+    # four hours of an outage before the job lands in the dead-letter list.
+    delivery_max_attempts: int = 15
+
+    # -- Support workflow (forum/support): assessment, response targets, routing, automated reply --
+    # Each question gets an escalation score: the noisy-OR of the weights of the signals it shows
+    # (1 - prod(1 - w)), so one strong signal flags it and weak ones only add up. Flagged questions
+    # (score >= threshold) enter the support queue. The weights and threshold were tuned on
+    # forum/evals/data/escalation_dev.jsonl (`forum eval escalation`).
+    support_flag_threshold: float = 0.5
+    support_weight_account_request: float = 0.6
+    support_weight_account_context: float = 0.3
+    support_weight_error_report: float = 0.5
+    support_weight_regression: float = 0.5
+    support_weight_malfunction: float = 0.4
+    support_weight_outage: float = 0.8
+    support_weight_security: float = 0.8
+    support_weight_data_loss: float = 0.8
+    support_weight_urgency: float = 0.2
+    support_weight_frustration: float = 0.25
+    support_weight_repeated: float = 0.35
+    support_weight_no_good_match: float = 0.25
+    support_weight_complexity: float = 0.15
+    # A question framed as "how do I / is there a way" scales the score by (1 - discount) when no
+    # problem (account request, error, regression, outage) is reported alongside it.
+    support_how_to_discount: float = 0.5
+    # "No good match": the closest answered question or docs section is less similar than this.
+    # Absent (not computed) while nothing is indexed to compare with.
+    support_no_match_similarity: float = 0.55
+    # "Repeated asking": the same author asked something at least this similar within the window.
+    support_repeat_similarity: float = 0.8
+    support_repeat_days: int = 14
+    support_complex_chars: int = 1500
+    # Customer priority per organisation plan ("plan:priority,..."); plans not listed, and authors
+    # without an organisation, get the default. Support sets plans through the API.
+    support_plan_priorities: str = "enterprise:high,paid:medium,free:low"
+    support_default_priority: str = "low"
+    # Slug of the customer success team, the responder for critical and high/high questions.
+    support_customer_success_team: str = "customer-success"
+    # Off: flagged questions wait in the queue for a person to convert them into tickets. On:
+    # flagged questions scoring at least the minimum are converted when assessed.
+    support_auto_convert: bool = False
+    support_auto_convert_min_score: float = 0.9
+    # The automated reply (responder 'automated' in the targets table). It waits so the community
+    # can answer first: a bot reply marks the question answered and would become its excerpt.
+    support_auto_reply_delay_minutes: int = 10
+    support_auto_reply_template: Path = Path(__file__).resolve().parent / "support" / "templates" / "auto_reply.md"
+    support_bot_email: str = "support-bot@forum.invalid"
+    support_bot_name: str = "Hoglytics support bot"
+    # The metrics endpoint's default period.
+    support_metrics_days: int = 30
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ

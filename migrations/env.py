@@ -17,6 +17,14 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 target_metadata = Base.metadata
 
+# Each embedding model's HNSW index is created at run time (forum/embeddings/repository.py), so
+# autogenerate must not propose dropping what the models do not declare.
+RUNTIME_INDEX_PREFIXES = ("ix_question_embeddings_hnsw_", "ix_docs_chunk_embeddings_hnsw_")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "index" and reflected and compare_to is None and (name or "").startswith(RUNTIME_INDEX_PREFIXES))
+
 
 def _url() -> str:
     url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
@@ -35,7 +43,7 @@ def run_migrations_offline() -> None:
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

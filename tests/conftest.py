@@ -119,7 +119,11 @@ async def app_client(settings: Settings, sessionmaker: async_sessionmaker[AsyncS
             await stopping.wait()
 
     lifespan = asyncio.create_task(run_lifespan())
-    await started.wait()
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({lifespan, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if lifespan.done():
+        ready.cancel()
+        await lifespan  # start-up failed: raise its error instead of waiting forever
     try:
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:

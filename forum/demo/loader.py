@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.auth import tokens
 from forum.demo import repository
-from forum.jobs.queue import emit
+from forum.embeddings.repository import EMBED_QUESTION
+from forum.jobs.queue import enqueue
 from forum.markdown import render_markdown
 from forum.models import (
     Organisation,
@@ -59,7 +60,14 @@ class DemoSummary:
 
 @lru_cache(maxsize=1)
 def demo_data() -> dict[str, Any]:
-    return yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(DATA_FILE.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash(password: str) -> str:
+    # One argon2 hash for every demo account: they share a password, and hashing is slow on purpose.
+    return tokens.hash_password(password)
 
 
 async def load_demo(session: AsyncSession, *, if_empty: bool = False, now: datetime | None = None) -> DemoSummary | None:
@@ -137,8 +145,7 @@ async def _profiles(
 ) -> dict[str, Profile]:
     specs = data["profiles"]
     existing = await repository.profiles_by_email(session, [s["email"] for s in specs])
-    # One argon2 hash for every demo account: they share a password, and hashing is slow on purpose.
-    password_hash = tokens.hash_password(data["password"])
+    password_hash = _demo_password_hash(data["password"])
     found = {}
     for spec in specs:
         profile = existing.get(spec["email"].lower())
@@ -235,8 +242,9 @@ async def _question(
         )
     await session.flush()
     await refresh_status(session, question.id)
-    # The same event the API emits, so the worker embeds demo questions like any other.
-    await emit(session, "question.created", {"question_id": question.id})
+    # Only the embedding job of "question.created": announcing, webhooks and support triage are
+    # for new questions, not for a demo history.
+    await enqueue(session, EMBED_QUESTION, {"question_id": question.id})
     return question
 
 

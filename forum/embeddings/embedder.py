@@ -31,8 +31,10 @@ _PACKAGED_PATH = Path(_default_model())
 def model_name_for(source: str) -> str:
     """The name recorded for a model loaded from `source` (settings.embedding_model)."""
     try:
-        if Path(source).resolve() == _PACKAGED_PATH.resolve():
-            return DEFAULT_EMBEDDING_MODEL
+        path = Path(source)
+        if path.exists():
+            # Absolute, so that a worker started elsewhere loads the same files.
+            return DEFAULT_EMBEDDING_MODEL if path.resolve() == _PACKAGED_PATH.resolve() else str(path.resolve())
     except OSError:
         pass
     return source
@@ -117,13 +119,20 @@ class Embedder:
                 vectors = self.encode([text for request in live for text in request.texts])
             except Exception as exc:  # noqa: BLE001 - handed to every waiting caller
                 for request in live:
-                    request.loop.call_soon_threadsafe(_settle, request.future, None, exc)
+                    _reply(request, None, exc)
                 continue
             start = 0
             for request in live:
                 end = start + len(request.texts)
-                request.loop.call_soon_threadsafe(_settle, request.future, vectors[start:end], None)
+                _reply(request, vectors[start:end], None)
                 start = end
+
+
+def _reply(request: _Request, result: np.ndarray | None, error: BaseException | None) -> None:
+    try:
+        request.loop.call_soon_threadsafe(_settle, request.future, result, error)
+    except RuntimeError:
+        pass  # the caller's event loop has closed: nobody is waiting, and this thread must live on
 
 
 def _settle(future: asyncio.Future, result: np.ndarray | None, error: BaseException | None) -> None:

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # Subscribers per domain event. Each subscriber is a job kind with its own retries, so a failing
 # webhook never holds back an embedding. Features add their job kinds here.
 EVENT_SUBSCRIBERS: dict[str, tuple[str, ...]] = {
-    "question.created": ("embed_question",),
-    "question.edited": ("embed_question",),
-    "reply.created": (),
-    "question.solved": (),
+    "question.created": ("embed_question", "slack_announce", "webhook_fanout", "assess_question"),
+    "question.edited": ("embed_question", "assess_question"),
+    "reply.created": ("webhook_fanout",),
+    "question.solved": ("webhook_fanout",),
+    "ticket.created": ("webhook_fanout",),
 }
 
 

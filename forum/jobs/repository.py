@@ -103,6 +103,25 @@ async def list_dead(session: AsyncSession, *, limit: int = 50, before_id: int | 
     return [DeadJob(r.id, r.kind, r.payload, r.attempts, r.last_error, r.created_at, r.finished_at) for r in rows]
 
 
+async def get_dead(session: AsyncSession, job_id: int) -> DeadJob | None:
+    row = (
+        await session.execute(
+            text(
+                "SELECT id, kind, payload, attempts, last_error, created_at, finished_at FROM jobs "
+                "WHERE id = :id AND status = 'dead'"
+            ),
+            {"id": job_id},
+        )
+    ).one_or_none()
+    return None if row is None else DeadJob(row.id, row.kind, row.payload, row.attempts, row.last_error, row.created_at, row.finished_at)
+
+
+async def discard_dead(session: AsyncSession, job_id: int) -> bool:
+    """Delete a dead job for good (an admin decided it is not worth retrying). False if there is none."""
+    row = await session.execute(text("DELETE FROM jobs WHERE id = :id AND status = 'dead' RETURNING id"), {"id": job_id})
+    return row.scalar_one_or_none() is not None
+
+
 async def retry_dead(session: AsyncSession, job_id: int) -> bool:
     """Queue a dead job again with a fresh set of attempts (its last error is kept for reference).
 

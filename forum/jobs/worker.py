@@ -15,7 +15,9 @@ Handlers register by kind with @job_handler and must only flush, never commit:
     async def handle_many(session: AsyncSession, payloads: list[dict]) -> None: ...
 
 A failing batch is retried job by job, so one bad job never holds back its neighbours.
-Handlers that need configuration call current_settings().
+Handlers that need configuration call current_settings(). A handler told when to come back (an
+HTTP 429 with Retry-After) raises RetryLater(seconds) instead of taking the exponential backoff;
+one that keeps its own record of a delivery passes on_failure=, called after each failed attempt.
 """
 
 from __future__ import annotations
@@ -39,10 +41,24 @@ from forum.settings import Settings
 log = logging.getLogger(__name__)
 
 # Modules whose import registers job handlers; features add theirs here.
-HANDLER_MODULES: tuple[str, ...] = ("forum.embeddings.jobs",)
+HANDLER_MODULES: tuple[str, ...] = ("forum.embeddings.jobs", "forum.integrations.jobs", "forum.support.jobs")
 
 NOTIFY_CHANNEL = "jobs"
 _MAX_ERROR_CHARS = 4000
+
+
+class RetryLater(Exception):
+    """The attempt failed but the other side said when to try again (Retry-After): the attempt
+    counts towards max_attempts, and the next one waits `seconds` rather than the backoff."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        self.seconds = max(0.0, float(seconds))
+        super().__init__(reason or f"asked to retry in {self.seconds:.0f}s")
+
+
+# Called with (session, payload, exc, dead) in the worker's transaction once a failed attempt is
+# recorded; the handler's own writes were rolled back, so this is where it notes the failure.
+FailureHook = Callable[[AsyncSession, dict[str, Any], BaseException, bool], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -50,15 +66,16 @@ class JobHandler:
     kind: str
     fn: Callable[[AsyncSession, Any], Awaitable[None]]
     batch: bool
+    on_failure: FailureHook | None = None
 
 
 HANDLERS: dict[str, JobHandler] = {}
 _settings: contextvars.ContextVar[Settings] = contextvars.ContextVar("job_settings")
 
 
-def job_handler(kind: str, *, batch: bool = False) -> Callable:
+def job_handler(kind: str, *, batch: bool = False, on_failure: FailureHook | None = None) -> Callable:
     def register(fn: Callable) -> Callable:
-        HANDLERS[kind] = JobHandler(kind, fn, batch)
+        HANDLERS[kind] = JobHandler(kind, fn, batch, on_failure)
         return fn
 
     return register
@@ -197,12 +214,24 @@ class Worker:
         return True
 
     async def _record_failure(self, session: AsyncSession, job: ClaimedJob, exc: BaseException) -> None:
-        delay = backoff_seconds(job.attempts + 1, self._settings)
+        if isinstance(exc, RetryLater):
+            # Capped like the backoff, so a bogus Retry-After cannot park a job for a year.
+            delay = min(exc.seconds, self._settings.job_backoff_max_seconds)
+        else:
+            delay = backoff_seconds(job.attempts + 1, self._settings)
         status = await repository.mark_failed(session, job.id, _describe(exc), delay)
         if status == "dead":
             log.error("job %d (%s) is dead after %d attempts: %s", job.id, job.kind, job.attempts + 1, exc)
         else:
             log.warning("job %d (%s) failed (attempt %d), retrying in %.1fs: %s", job.id, job.kind, job.attempts + 1, delay, exc)
+        handler = HANDLERS.get(job.kind)
+        if status and handler is not None and handler.on_failure is not None:
+            try:
+                async with session.begin_nested():
+                    await handler.on_failure(session, job.payload, exc, status == "dead")
+            except Exception:
+                # The attempt is recorded either way; a broken hook must not undo that.
+                log.exception("on_failure of job %d (%s) failed", job.id, job.kind)
 
     async def _record_failures_after_abort(self, jobs: list[ClaimedJob], exc: BaseException) -> None:
         log.warning("transaction of %d %s job(s) aborted: %s", len(jobs), jobs[0].kind, exc)

@@ -21,8 +21,19 @@ from forum.models.community import (
 )
 from forum.models.docs import DocsChunk, DocsChunkEmbedding, DocsPage
 from forum.models.embeddings import EmbeddingModel, EmbeddingModelStatus, QuestionEmbedding
+from forum.models.integrations import SlackTopicWebhook, WebhookEndpoint
 from forum.models.jobs import Job
 from forum.models.suggestions import RelatedCache, SuggestionImpression
+from forum.models.support import (
+    Priority,
+    Responder,
+    ResponseTarget,
+    Severity,
+    SupportCase,
+    SupportEvent,
+    SupportRotation,
+    Ticket,
+)
 
 __all__ = [
     "STAFF_ROLES",
@@ -35,6 +46,7 @@ __all__ = [
     "EmbeddingModelStatus",
     "Job",
     "Organisation",
+    "Priority",
     "Profile",
     "Question",
     "QuestionStatus",
@@ -44,11 +56,20 @@ __all__ = [
     "RelatedCache",
     "Reply",
     "ReplyVote",
+    "Responder",
+    "ResponseTarget",
     "Role",
+    "Severity",
+    "SlackTopicWebhook",
     "SpamReport",
     "Subscription",
     "SuggestionImpression",
+    "SupportCase",
+    "SupportEvent",
+    "SupportRotation",
     "Team",
+    "Ticket",
     "Topic",
     "TopicGroup",
+    "WebhookEndpoint",
 ]

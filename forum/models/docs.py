@@ -65,6 +65,8 @@ class DocsChunk(Base):
     has_code: Mapped[bool] = mapped_column(Boolean)
     # sha256 of the embedded text (docs_index.Chunk.content_hash): what decides whether a vector still fits.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # sha256 of the breadcrumb alone ("Page title > H2 > H3"), which gets a vector of its own.
+    heading_hash: Mapped[str] = mapped_column(String(64))
     # Written with the chunk (page title and headings weight A, text weight B): the title lives on
     # the page row, so a generated column could not see it.
     search_vector: Mapped[str] = mapped_column(TSVECTOR)
@@ -75,13 +77,21 @@ class DocsChunk(Base):
 
 
 class DocsChunkEmbedding(Base):
+    """Two vectors per chunk and model: its text under its breadcrumb ('body'), and the breadcrumb
+    alone ('heading'). A search takes the nearer of the two: FAQ headings are phrased the way
+    people ask, and a long answer under one drifts away from the question in a single vector."""
+
     __tablename__ = "docs_chunk_embeddings"
-    __table_args__ = (CheckConstraint("vector_dims(embedding) = dim", name="dim_matches"),)
+    __table_args__ = (
+        CheckConstraint("vector_dims(embedding) = dim", name="dim_matches"),
+        CheckConstraint("kind IN ('body', 'heading')", name="kind"),
+    )
     chunk_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("docs_chunks.id", ondelete="CASCADE"), primary_key=True)
     model: Mapped[str] = mapped_column(String(300), ForeignKey("embedding_models.name", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     dim: Mapped[int] = mapped_column(Integer)
-    # The content_hash of the text this vector encodes: a chunk edited in place (or a moved one,
-    # found by hash on another row) is known to need, or not need, a new vector without comparing text.
+    # sha256 of the text this vector encodes (the chunk's content_hash or heading_hash): a chunk edited
+    # in place is known to need a new vector, and a moved one can borrow another row's, by hash alone.
     content_hash: Mapped[str] = mapped_column(String(64))
     embedding: Mapped[list[float]] = mapped_column(Vector())
     created_at: Mapped[datetime] = created_at_column()

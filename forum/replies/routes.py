@@ -4,15 +4,14 @@ from litestar import Controller, delete, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_staff
-from forum.models import Profile
+from forum.models import Profile, Reply
+from forum.questions.repository import get_question
 from forum.questions.schemas import ReplyOut, ReportIn, ReportOut, reply_out
 from forum.replies import repository, service
 from forum.replies.schemas import ReplyIn, ReplyModerationIn, ReplyPatch, ReplyVoteState, VoteIn
 
 
-async def _out(session: AsyncSession, reply) -> ReplyOut:
-    from forum.questions.repository import get_question
-
+async def _out(session: AsyncSession, reply: Reply) -> ReplyOut:
     question = await get_question(session, reply.question_id)
     return reply_out(reply, await repository.author_of(session, reply), question.resolved_by_id if question else None)
 

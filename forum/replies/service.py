@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.errors import ConflictError, FieldError
 from forum.jobs.queue import emit
 from forum.markdown import render_markdown
-from forum.models import Profile, Question, Reply
+from forum.models import Profile, Question, Reply, SpamReport
 from forum.questions import repository as questions
 from forum.questions import service as question_rules
 from forum.replies import repository
 from forum.replies.schemas import ReplyIn, ReplyPatch
+from forum.support import clock as support_clock
 
 
 def can_see(reply: Reply, viewer: Profile | None) -> bool:
@@ -47,6 +48,7 @@ async def post(session: AsyncSession, author: Profile, ref: str, data: ReplyIn) 
     await session.flush()
     await questions.bump_reply_count(session, question.id, 1, touch=True)
     await questions.refresh_status(session, question.id)
+    await support_clock.on_reply(session, question, author, reply)
     await emit(session, "reply.created", {"question_id": question.id, "reply_id": reply.id, "author_id": author.id})
     return reply
 
@@ -119,9 +121,7 @@ async def retract(session: AsyncSession, viewer: Profile, reply_id: int) -> tupl
     return await repository.vote_counts(session, reply.id)
 
 
-async def report(session: AsyncSession, viewer: Profile, reply_id: int, reason: str):
-    from forum.models import SpamReport
-
+async def report(session: AsyncSession, viewer: Profile, reply_id: int, reason: str) -> SpamReport:
     reply = await find_visible(session, reply_id, viewer)
     spam_report = SpamReport(reporter_id=viewer.id, reply_id=reply.id, reason=reason)
     session.add(spam_report)

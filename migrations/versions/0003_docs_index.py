@@ -1,4 +1,4 @@
-"""docs index: pages, chunks with full-text search, and chunk vectors per embedding model
+"""docs index: pages, chunks with full-text search, and chunk vectors (text and heading) per embedding model
 
 Revision ID: 0003
 Revises: 0002
@@ -47,6 +47,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('has_code', sa.Boolean(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('heading_hash', sa.String(length=64), nullable=False),
     sa.Column('search_vector', postgresql.TSVECTOR(), nullable=False),
     sa.Column('indexed_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -59,14 +60,16 @@ def upgrade() -> None:
     op.create_table('docs_chunk_embeddings',
     sa.Column('chunk_id', sa.BigInteger(), nullable=False),
     sa.Column('model', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('dim', sa.Integer(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('embedding', pgvector.sqlalchemy.Vector(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.CheckConstraint('vector_dims(embedding) = dim', name=op.f('ck_docs_chunk_embeddings_dim_matches')),
+    sa.CheckConstraint("kind IN ('body', 'heading')", name=op.f('ck_docs_chunk_embeddings_kind')),
     sa.ForeignKeyConstraint(['chunk_id'], ['docs_chunks.id'], name=op.f('fk_docs_chunk_embeddings_chunk_id_docs_chunks'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['model'], ['embedding_models.name'], name=op.f('fk_docs_chunk_embeddings_model_embedding_models'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('chunk_id', 'model', name=op.f('pk_docs_chunk_embeddings'))
+    sa.PrimaryKeyConstraint('chunk_id', 'model', 'kind', name=op.f('pk_docs_chunk_embeddings'))
     )
     op.execute(
         f"CREATE INDEX {DEFAULT_INDEX} ON docs_chunk_embeddings USING hnsw ((embedding::vector({DEFAULT_DIM})) vector_cosine_ops) "

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.auth import tokens
 from forum.demo.loader import demo_data, load_demo
-from forum.models import Organisation, Profile, Question, QuestionTopic, QuestionVote, Reply, ReplyVote, SpamReport, Topic
+from forum.embeddings.repository import EMBED_QUESTION
+from forum.models import Job, Organisation, Profile, Question, QuestionTopic, QuestionVote, Reply, ReplyVote, SpamReport, Topic
 
 
 async def _questions(session: AsyncSession) -> list[Question]:
@@ -97,3 +98,11 @@ async def test_loading_again_adds_nothing(db_session: AsyncSession) -> None:
     again = await load_demo(db_session)
     assert (again.questions, again.profiles, again.topics) == (0, 0, 0)
     assert await db_session.scalar(select(func.count()).select_from(Question)) == before
+
+
+async def test_demo_questions_get_embedded_but_are_not_announced(db_session: AsyncSession) -> None:
+    summary = await load_demo(db_session)
+    jobs = list(await db_session.scalars(select(Job)))
+    # A demo history must not post 30 "new question" announcements to Slack or to webhooks.
+    assert {job.kind for job in jobs} == {EMBED_QUESTION}
+    assert sorted(job.payload["question_id"] for job in jobs) == sorted(summary.question_ids)

@@ -1,0 +1,112 @@
+"""`forum eval docs DIR`: do a tutorial's title find the docs pages the tutorial links to?
+
+`DIR/docs` is indexed by the product's docs index (docs_index), embedded with the product's
+model; each tutorial title of `DIR/tutorial_links.json` is a query ranked by the product's
+`rank_docs`. Results are chunks: they are reduced to pages in rank order (a page counts at the
+rank of its best chunk), then page-level Recall@5 and MRR are computed against the pages the
+tutorial links to that exist in the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from docs_index.indexer import index_docs
+from forum.embeddings.embedder import aload_embedder
+from forum.evals.datasets import TutorialRelevance, load_docs_relevance, normalise_docs_url
+from forum.evals.metrics import mean_reciprocal_rank, recall_at_k
+from forum.evals.runner import Stopwatch, scratch_database
+from forum.settings import Settings
+from forum.suggestions.service import encode_query, rank_docs
+
+SYSTEMS: dict[str, tuple[str, ...]] = {
+    "fulltext": ("fulltext",),
+    "embedding": ("vector",),
+    "hybrid": ("vector", "fulltext", "title"),
+}
+METRICS = ("recall_at_5", "mrr")
+MAX_DEPTH = 1000  # pgvector's hnsw.ef_search limit
+
+
+async def load(session: AsyncSession, settings: Settings, docs_root: Path) -> int:
+    """Index the docs tree; returns the number of chunks."""
+    report = await index_docs(
+        session,
+        docs_root,
+        load_embedder=lambda model: aload_embedder(model.name, settings),
+        url_prefix=settings.docs_url_prefix,
+        max_chars=settings.docs_max_chars,
+        embed_batch_size=settings.docs_embed_batch_size,
+    )
+    return report.chunks
+
+
+async def chunk_pages(session: AsyncSession) -> dict[int, str]:
+    """Chunk id -> URL of its page without anchor, e.g. /docs/product-analytics/funnels."""
+    rows = await session.execute(text("SELECT c.id, p.url FROM docs_chunks c JOIN docs_pages p ON p.id = c.page_id"))
+    return {r.id: normalise_docs_url(r.url) for r in rows}
+
+
+def pages_in_order(chunk_ids: Sequence[int], pages: Mapping[int, str]) -> list[str]:
+    """Chunks reduced to their pages, each page at the rank of its first (best) chunk."""
+    return list(dict.fromkeys(pages[c] for c in chunk_ids if c in pages))
+
+
+async def ranked_pages(
+    session: AsyncSession,
+    settings: Settings,
+    tutorial: TutorialRelevance,
+    pages: Mapping[int, str],
+    *,
+    systems: Sequence[str] = SYSTEMS["hybrid"],
+) -> list[str]:
+    query = await encode_query(session, settings, tutorial.title, "")
+    ranked = await rank_docs(session, settings, query, limit=min(MAX_DEPTH, max(len(pages), 1)), systems=tuple(systems))
+    return pages_in_order([c.key for c in ranked], pages)
+
+
+def score(ranked: Sequence[Sequence[str]], tutorials: Sequence[TutorialRelevance]) -> dict[str, float]:
+    relevance = [[page in t.relevant for page in pages] for pages, t in zip(ranked, tutorials)]
+    return {
+        "recall_at_5": sum(recall_at_k(r, 5, n_relevant=len(t.relevant)) for r, t in zip(relevance, tutorials)) / len(tutorials),
+        "mrr": mean_reciprocal_rank(relevance),
+    }
+
+
+def answerable(tutorials: Sequence[TutorialRelevance], pages: Mapping[int, str]) -> list[TutorialRelevance]:
+    """Tutorials keeping only relevant pages the index holds; ones left with none are dropped."""
+    indexed = set(pages.values())
+    kept = [TutorialRelevance(t.tutorial, t.title, frozenset(t.relevant & indexed)) for t in tutorials]
+    return [t for t in kept if t.relevant]
+
+
+async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+    watch = Stopwatch()
+    directory = Path(directory)
+    tutorials = load_docs_relevance(directory)
+    async with scratch_database(settings) as ctx:
+        async with watch.phase("index"), ctx.session() as session, session.begin():
+            chunks = await load(session, ctx.settings, directory / "docs")
+        async with watch.phase("rank"), ctx.session() as session:
+            pages = await chunk_pages(session)
+            queries = answerable(tutorials, pages)
+            if not queries:
+                raise ValueError(f"{directory}: no tutorial links to a page of the indexed docs")
+            results = {}
+            for name, retrievers in SYSTEMS.items():
+                ranked = [await ranked_pages(session, ctx.settings, t, pages, systems=retrievers) for t in queries]
+                results[name] = score(ranked, queries)
+    meta = {
+        "tutorials": len(queries),
+        "skipped": len(tutorials) - len(queries),
+        "pages": len(set(pages.values())),
+        "chunks": chunks,
+        "seconds": round(watch.total, 1),
+        "timing": watch.summary(),
+    }
+    return results, meta
