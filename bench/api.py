@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import math
 import os
 import pickle
@@ -118,6 +119,17 @@ async def cached_seed(admin_dsn: str, bench_dsn: str, database: str, n: int) -> 
         await conn.close()
 
 
+async def vacuum(bench_dsn: str) -> None:
+    """Earlier runs' view counts dirtied pages: vacuum so that every run starts from the same visibility map."""
+    import asyncpg
+
+    conn = await asyncpg.connect(bench_dsn)
+    try:
+        await conn.execute("VACUUM (ANALYZE) questions")
+    finally:
+        await conn.close()
+
+
 async def recreate_database(admin_dsn: str, database: str) -> None:
     import asyncpg
 
@@ -147,6 +159,7 @@ def prepare_database(args: argparse.Namespace) -> tuple[str, str, int | None, di
     info: dict = {"database": args.database_name, "embedded": args.database_url is None}
     if not args.reseed and asyncio.run(cached_seed(admin_dsn, bench_dsn, args.database_name, args.questions)):
         upgrade(sa_url)  # a no-op unless new migrations arrived since the seed
+        asyncio.run(vacuum(bench_dsn))
         log(f"Reusing the seeded database {args.database_name} ({args.questions:,} questions; --reseed to rebuild).")
         info["seed"] = "cached"
         return bench_dsn, sa_url, postmaster, info
@@ -220,12 +233,12 @@ async def capture_sql(sa_url: str, paths: dict[str, list[str]]) -> tuple[dict[st
     """Run every request once through the app in this process and record the statements it sends."""
     from litestar.testing import AsyncTestClient
     from sqlalchemy import event
+    from sqlalchemy.engine import Engine
 
-    from forum import db
     from forum.app import create_app
     from forum.settings import Settings
 
-    engine = db.create_engine(sa_url, 4)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per captured request otherwise
     statements: list[tuple[str, tuple]] = []
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001, ARG001
@@ -233,10 +246,10 @@ async def capture_sql(sa_url: str, paths: dict[str, list[str]]) -> tuple[dict[st
             raise RuntimeError("expected positional parameters from the asyncpg dialect")
         statements.append((statement, tuple(parameters or ())))
 
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    # The app builds its engine in its lifespan (in the test client's own event loop): listen on every engine.
+    event.listen(Engine, "before_cursor_execute", record)
     # View counts are flushed by a background task: keep it out of the captured statements.
-    settings = Settings.from_env(database_url=sa_url, view_flush_seconds=3600.0)
-    app = create_app(settings, db.create_sessionmaker(engine))
+    app = create_app(Settings.from_env(database_url=sa_url, view_flush_seconds=3600.0))
     scripts: dict[str, list] = {}
     checks: dict[str, dict] = {}
     try:
@@ -257,7 +270,7 @@ async def capture_sql(sa_url: str, paths: dict[str, list[str]]) -> tuple[dict[st
                     check["statements"].add(len(statements))
                     scripts[name].append(list(statements))
     finally:
-        await engine.dispose()
+        event.remove(Engine, "before_cursor_execute", record)
     for check in checks.values():
         check["statements"] = sorted(check["statements"])
     return scripts, checks
@@ -468,27 +481,28 @@ def main(argv: list[str] | None = None) -> int:
     if postmaster:
         watch["postgres"] = {"pid": postmaster, "children": True}
     common = {"concurrency": args.concurrency, "warmup": args.warmup, "duration": args.duration, "watch": watch}
+    api_results: dict[str, dict] = {}
+    floor_results: dict[str, dict] = {}
+    host = f"127.0.0.1:{port}"
+    log(f"API on {host} (pid {api_process.pid}); {args.concurrency} connections, "
+        f"{args.warmup:g} s warm-up + {args.duration:g} s per scenario, then the same statements through asyncpg.")
     try:
-        log(f"API on 127.0.0.1:{port} (pid {api_process.pid}); {args.concurrency} connections, "
-            f"{args.warmup:g} s warm-up + {args.duration:g} s per scenario.")
-        http_scenarios = []
+        # API and floor of one scenario back to back, so that both see the same conditions on the machine.
         for name in args.scenario_list:
-            host = f"127.0.0.1:{port}"
             items = [f"GET {p} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n".encode() for p in paths[name]]
-            http_scenarios.append({"name": name, "items": items})
-        api_results = {r["name"]: r for r in run_load({**common, "mode": "http", "host": "127.0.0.1", "port": port,
-                                                       "scenarios": http_scenarios})}
+            api_results.update((r["name"], r) for r in run_load(
+                {**common, "mode": "http", "host": "127.0.0.1", "port": port, "scenarios": [{"name": name, "items": items}]}
+            ))
+            if not args.no_floor:
+                floor_results.update((r["name"], r) for r in run_load(
+                    {**common, "mode": "sql", "dsn": bench_dsn, "scenarios": [{"name": name, "items": scripts[name]}]}
+                ))
     finally:
         api_process.terminate()
         try:
             api_process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             api_process.kill()
-    floor_results: dict[str, dict] = {}
-    if not args.no_floor:
-        log("Floor: the same statements through asyncpg.")
-        sql_scenarios = [{"name": name, "items": [tuple(s) for s in scripts[name]]} for name in args.scenario_list]
-        floor_results = {r["name"]: r for r in run_load({**common, "mode": "sql", "dsn": bench_dsn, "scenarios": sql_scenarios})}
 
     table, targets = report(args, api_results, floor_results, checks)
     print()

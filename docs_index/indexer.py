@@ -110,12 +110,12 @@ async def index_docs(
     changed = [f for f in scanned.pages if f.path not in stored or stored[f.path].content_hash != f.fingerprint]
     parsed, parse_warnings = parse_pages(root, changed, url_prefix=url_prefix, max_chars=max_chars)
     report.pages_parsed = len(parsed)
-    parsed_paths = {p.source.path for p in parsed}
+    parsed_by_path = {p.source.path: p for p in parsed}
     for f in scanned.pages:
-        if f.path not in parsed_paths and f.path in stored:
+        if f.path in parsed_by_path:
+            report.warnings.extend(parsed_by_path[f.path].page.warnings)
+        elif f.path in stored:
             report.warnings.extend(stored[f.path].warnings)  # still true: the page did not change
-    for p in parsed:
-        report.warnings.extend(p.page.warnings)
     report.warnings.extend(parse_warnings)
 
     old_chunks = await store.stored_chunks(session, [stored[p.source.path].id for p in parsed if p.source.path in stored])

@@ -317,16 +317,52 @@ async def _set_ef_search(session: AsyncSession, ef_search: int, limit: int) -> N
     await session.execute(text("SELECT set_config('hnsw.ef_search', :ef, true)"), {"ef": str(max(int(ef_search), limit))})
 
 
+def _nearest_vectors_sql(model: ModelRow) -> str:
+    """chunk_id and distance of the :fetch nearest vectors of `model` (the HNSW index scan)."""
+    distance = _distance_sql(model)
+    return (
+        f"SELECT e.chunk_id, {distance} AS distance FROM docs_chunk_embeddings e "
+        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :fetch"
+    )
+
+
+async def nearest_chunk_similarities(
+    session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], *, limit: int = 10, ef_search: int = 100
+) -> list[tuple[int, float]]:
+    """(chunk id, cosine similarity) of the `limit` chunks nearest to `query`, best first. A chunk's
+    similarity is that of the nearer of its two vectors (text, heading); each chunk appears once."""
+    # Each chunk has two vectors, so twice the limit of nearest vectors holds `limit` chunks.
+    statement = text(
+        f"SELECT chunk_id, min(distance) AS distance FROM ({_nearest_vectors_sql(model)}) near "
+        "GROUP BY chunk_id ORDER BY distance, chunk_id LIMIT :limit"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)))
+    await _set_ef_search(session, ef_search, 2 * limit)
+    rows = await session.execute(statement, {"query": np.asarray(query, dtype=np.float32), "limit": limit, "fetch": 2 * limit})
+    return [(r.chunk_id, 1.0 - float(r.distance)) for r in rows]
+
+
+async def chunk_similarities(
+    session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], chunk_ids: Sequence[int]
+) -> dict[int, float]:
+    """Cosine similarity of `query` to each of these chunks (the nearer of its two vectors)."""
+    if not chunk_ids:
+        return {}
+    distance = _distance_sql(model)
+    statement = text(
+        f"SELECT e.chunk_id, min({distance}) AS distance FROM docs_chunk_embeddings e "
+        f"WHERE e.model = {sql_literal(model.name)} AND e.chunk_id = ANY(:ids) GROUP BY e.chunk_id"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)), _ids("ids"))
+    rows = await session.execute(statement, {"query": np.asarray(query, dtype=np.float32), "ids": list(chunk_ids)})
+    return {r.chunk_id: 1.0 - float(r.distance) for r in rows}
+
+
 async def nearest_chunks(
     session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], *, limit: int = 10, ef_search: int = 100
 ) -> list[DocsHit]:
-    """Docs chunks nearest to `query` (a vector of `model`) by cosine, best first; score = 1 - distance
+    """Docs chunks nearest to `query` (a vector of `model`) by cosine, best first; score = similarity
     to the nearer of the chunk's two vectors (text, heading)."""
-    distance = _distance_sql(model)
-    # Each chunk has two vectors, so twice the limit of nearest vectors holds `limit` chunks.
     statement = text(
-        f"WITH near AS (SELECT e.chunk_id, {distance} AS distance FROM docs_chunk_embeddings e "
-        f"  WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :fetch) "
+        f"WITH near AS ({_nearest_vectors_sql(model)}) "
         f"SELECT {_HIT_COLUMNS}, min(near.distance) AS distance FROM near "
         "JOIN docs_chunks c ON c.id = near.chunk_id JOIN docs_pages p ON p.id = c.page_id "
         "GROUP BY c.id, p.id ORDER BY distance, c.id LIMIT :limit"

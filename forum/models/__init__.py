@@ -21,6 +21,7 @@ from forum.models.community import (
 )
 from forum.models.docs import DocsChunk, DocsChunkEmbedding, DocsPage
 from forum.models.embeddings import EmbeddingModel, EmbeddingModelStatus, QuestionEmbedding
+from forum.models.gaps import DocsGap, DocsGapIssue, DocsGapMember, DocsGapRun
 from forum.models.integrations import SlackTopicWebhook, WebhookEndpoint
 from forum.models.jobs import Job
 from forum.models.suggestions import RelatedCache, SuggestionImpression
@@ -41,6 +42,10 @@ __all__ = [
     "Base",
     "DocsChunk",
     "DocsChunkEmbedding",
+    "DocsGap",
+    "DocsGapIssue",
+    "DocsGapMember",
+    "DocsGapRun",
     "DocsPage",
     "EmbeddingModel",
     "EmbeddingModelStatus",

@@ -1,6 +1,6 @@
 """The docs index: pages of a docs tree, their heading-sized chunks, and the chunks' vectors.
 
-Vectors live beside the chunks, one row per (chunk, model), for the same reason as question
+Vectors live beside the chunks, rows per (chunk, model, kind), for the same reason as question
 vectors (forum/models/embeddings.py): a model switch fills the new model's vectors while
 searches keep using the active one. Each model's HNSW index is a partial expression index
 created when the model is first used (docs_index/store.py), so it is not declared here.

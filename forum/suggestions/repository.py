@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger
 
+from docs_index import store as docs_store
 from forum.embeddings.repository import ModelRow, sql_literal
 from forum.models import RelatedCache, SuggestionImpression
 
@@ -167,27 +168,13 @@ async def fulltext_docs(session: AsyncSession, query_text: str, *, limit: int, m
 
 
 async def nearest_docs(session: AsyncSession, model: ModelRow, vector: np.ndarray, *, limit: int, ef_search: int) -> list[VectorHit]:
-    vector_type = _vector_type(model)
-    distance = f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
-    statement = text(
-        f"SELECT e.chunk_id, 1 - ({distance}) AS similarity FROM docs_chunk_embeddings e "
-        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :limit"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)))
-    await _set_ef_search(session, max(ef_search, limit))
-    rows = await session.execute(statement, {"query": np.asarray(vector, dtype=np.float32), "limit": limit})
-    return sorted((VectorHit(r.chunk_id, float(r.similarity)) for r in rows), key=lambda h: -h.similarity)
+    # A chunk has two vectors (text and heading breadcrumb); the docs index scores it by the nearer one.
+    pairs = await docs_store.nearest_chunk_similarities(session, model, vector, limit=limit, ef_search=ef_search)
+    return [VectorHit(chunk_id, similarity) for chunk_id, similarity in pairs]
 
 
 async def docs_similarities(session: AsyncSession, model: ModelRow, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
-    if not ids:
-        return {}
-    vector_type = _vector_type(model)
-    statement = text(
-        f"SELECT chunk_id, 1 - ((embedding::{vector_type}) <=> CAST(:query AS {vector_type})) AS similarity "
-        f"FROM docs_chunk_embeddings WHERE model = {sql_literal(model.name)} AND chunk_id = ANY(:ids)"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)), bindparam("ids", type_=ARRAY(BigInteger)))
-    rows = await session.execute(statement, {"query": np.asarray(vector, dtype=np.float32), "ids": list(ids)})
-    return {r.chunk_id: float(r.similarity) for r in rows}
+    return await docs_store.chunk_similarities(session, model, vector, ids)
 
 
 async def docs_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, DocsChunkRow]:
@@ -248,9 +235,11 @@ async def deflection_counts(session: AsyncSession, since_days: int) -> tuple[int
     row = (
         await session.execute(
             text(
-                "SELECT count(*) FILTER (WHERE cardinality(shown_question_ids) + cardinality(shown_docs_urls) > 0) AS shown, "
-                "count(*) FILTER (WHERE question_id IS NOT NULL) AS posted, count(*) FILTER (WHERE helpful) AS helpful "
-                "FROM suggestion_impressions WHERE created_at > now() - make_interval(days => :days)"
+                "SELECT count(*) AS shown, count(*) FILTER (WHERE question_id IS NOT NULL) AS posted, "
+                "count(*) FILTER (WHERE helpful) AS helpful FROM suggestion_impressions "
+                "WHERE created_at > now() - make_interval(days => :days) "
+                # A draft that was shown nothing could not have been deflected.
+                "AND cardinality(shown_question_ids) + cardinality(shown_docs_urls) > 0"
             ),
             {"days": since_days},
         )

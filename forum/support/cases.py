@@ -207,7 +207,10 @@ async def create_ticket(session: AsyncSession, settings: Settings, actor: Profil
     """Converts the case (the caller holds its row lock) and queues the delivery to Zendesk."""
     ticket = await _new_ticket(session, settings, actor, case, message, status="pending")
     await repository.add_event(session, case.question_id, "converted", actor.id if actor else None, {"ticket_id": ticket.id})
-    await enqueue(session, DELIVER_TICKET, {"ticket_id": ticket.id}, dedupe_key=f"ticket:{ticket.id}")
+    # Zendesk may be down for hours: retry as long as other deliveries do before dead-lettering.
+    await enqueue(
+        session, DELIVER_TICKET, {"ticket_id": ticket.id}, dedupe_key=f"ticket:{ticket.id}", max_attempts=settings.delivery_max_attempts
+    )
     await emit(session, "ticket.created", {"ticket_id": ticket.id, "question_id": case.question_id})
     return ticket
 

@@ -157,7 +157,7 @@ class SupportController(Controller):
     @put("/rotations")
     async def put_rotation(self, data: RotationIn, user: Profile, db_session: AsyncSession) -> RotationOut:
         require_support(user)
-        return _rotation_out(*await targets.set_rotation(db_session, user, data))
+        return _rotation_out(*await targets.set_rotation(db_session, data))
 
     @get("/organisations")
     async def list_organisations(self, user: Profile, db_session: AsyncSession, settings: Settings) -> list[OrganisationOut]:

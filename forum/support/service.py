@@ -143,14 +143,21 @@ async def _follow_up(session: AsyncSession, settings: Settings, case: SupportCas
 # -- the automated reply --------------------------------------------------------------------------
 
 
+def _label(text: str) -> str:
+    # A bracket in a title would end the Markdown link text early.
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
 def render_auto_reply(settings: Settings, subject: str, suggestions: dict[str, Any]) -> str:
     base = settings.site_base_url.rstrip("/")
     docs = [
-        f"- [{d['page_title']}{' › ' + d['heading'] if d.get('heading') else ''}]({base + d['url'] if d['url'].startswith('/') else d['url']})"
+        f"- [{_label(d['page_title'] + (' › ' + d['heading'] if d.get('heading') else ''))}]"
+        f"({base + d['url'] if d['url'].startswith('/') else d['url']})"
         for d in suggestions.get("docs", [])
     ]
     answered = [
-        f"- [{q['subject']}]({base}/questions/{q['permalink']})" for q in suggestions.get("questions", []) if q.get("status") in ANSWERED
+        f"- [{_label(q['subject'])}]({base}/questions/{q['permalink']})"
+        for q in suggestions.get("questions", []) if q.get("status") in ANSWERED
     ]
     template = string.Template(settings.support_auto_reply_template.read_text(encoding="utf-8"))
     return template.safe_substitute(

@@ -80,7 +80,7 @@ async def team_by_slug(session: AsyncSession, slug: str, field: str = "team") ->
     return team
 
 
-async def set_rotation(session: AsyncSession, actor: Profile, data: RotationIn) -> tuple[SupportRotation, Team, Profile]:
+async def set_rotation(session: AsyncSession, data: RotationIn) -> tuple[SupportRotation, Team, Profile]:
     team = await team_by_slug(session, data.team)
     monday = data.week_start or week_start()
     if monday.weekday() != 0:

@@ -98,7 +98,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('question_id', name=op.f('uq_tickets_question_id'))
     )
 
-    # The team's published promise (README "Support workflow"); support edits it through the API.
+    # The team's published promise (issue 4's table); admins change it with PUT /api/v1/support/targets.
     targets = sa.table(
         'response_targets',
         sa.column('severity', sa.String), sa.column('priority', sa.String),

@@ -70,3 +70,8 @@ async def test_the_api_stores_sanitised_html(client, db_session):
     assert "<script" not in html and "onclick=" not in html.replace("&quot;", "").split("&lt;b")[0]
     assert 'href="javascript' not in html
     assert "&lt;script&gt;" in html, "raw HTML is shown as text, not dropped silently"
+
+
+def test_plain_text_keeps_words_apart_across_lines_and_markup():
+    text = markdown_to_text("I tried `JOIN persons` and **bootstrap** now\nnext line")
+    assert text == "I tried JOIN persons and bootstrap now next line"

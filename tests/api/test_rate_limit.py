@@ -25,3 +25,20 @@ async def test_writes_per_ip_are_limited_across_accounts(test_settings, sessionm
     async with app_client(settings, sessionmaker) as client:
         codes = [(await client.post(f"/api/v1/questions/{q.id}/follow", headers=auth(p))).status_code for p in people]
         assert codes == [200, 200, 429]
+
+
+async def test_new_tokens_do_not_reset_the_budget(test_settings, sessionmaker, db_session):
+    from datetime import timedelta
+
+    from forum.auth import tokens
+
+    asker = await make_profile(db_session)
+    q = await make_question(db_session, asker)
+    settings = test_settings.replace(rate_limit_writes_per_user=2)
+
+    def fresh_token(n: int) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens.issue_jwt(asker.id, settings.jwt_secret, timedelta(minutes=10 + n))}"}
+
+    async with app_client(settings, sessionmaker) as client:
+        codes = [(await client.post(f"/api/v1/questions/{q.id}/follow", headers=fresh_token(n))).status_code for n in range(3)]
+        assert codes == [200, 200, 429]

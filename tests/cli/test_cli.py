@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from forum.app import create_app
 from forum.cli import main
 from forum.models import Profile
-from forum.settings import Settings
+from forum.settings import PROJECT_ROOT, Settings
+from forum.settings_doc import settings_docs
 
 
 async def _forum(database_url: str, *args: str):
@@ -56,3 +57,9 @@ async def test_db_current_reports_the_migrated_revision(database_url: str) -> No
     result = await _forum(database_url, "db", "current")
     assert result.exit_code == 0, result.output
     assert "(head)" in result.output
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [doc.env_var for doc in settings_docs() if f"`{doc.env_var}`" not in readme]
+    assert not missing, f"README.md lacks {missing}: run `forum config --write-readme README.md`"

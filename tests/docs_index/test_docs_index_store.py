@@ -19,7 +19,7 @@ from docs_index import chunk_tree
 from docs_index import store
 from docs_index.indexer import IndexReport, index_docs
 from forum.cli import main
-from forum.embeddings.repository import active_model
+from forum.embeddings.repository import active_model, add_pending_model
 
 PAGES = {
     "getting-started.md": """\
@@ -262,6 +262,22 @@ async def test_search_finds_sections_by_meaning_and_by_words(tree, reindex, docs
     assert related is not None and unrelated is not None and related < unrelated
 
 
+async def test_similarities_take_the_nearer_of_a_chunks_two_vectors(tree, db_session, embedder, load_embedder):
+    report = await index_docs(db_session, tree, load_embedder=load_embedder)
+    model = await active_model(db_session)
+    query = embedder.encode(["Why is my feature flag not working?"])[0]
+
+    ranked = await store.nearest_chunk_similarities(db_session, model, query, limit=report.chunks)
+    hits = await store.nearest_chunks(db_session, model, query, limit=report.chunks)
+
+    assert len({chunk_id for chunk_id, _ in ranked}) == len(ranked) == report.chunks
+    assert [chunk_id for chunk_id, _ in ranked] == [hit.chunk_id for hit in hits]
+    heading_only = float(query @ embedder.encode(["Feature flags > Why is my feature flag not working?"])[0])
+    assert ranked[0][1] == pytest.approx(heading_only, abs=1e-4)  # the heading vector, not the text one
+    by_id = await store.chunk_similarities(db_session, model, query, [chunk_id for chunk_id, _ in ranked])
+    assert by_id == pytest.approx(dict(ranked), abs=1e-5)
+
+
 async def test_forum_docs_index_command(tree, docs_db, database_url):
     runner = CliRunner()
     invoke = lambda: asyncio.to_thread(runner.invoke, main, ["docs", "index", str(tree)], env={"DATABASE_URL": database_url})  # noqa: E731
@@ -273,3 +289,21 @@ async def test_forum_docs_index_command(tree, docs_db, database_url):
     second = await invoke()
     assert second.exit_code == 0, second.output
     assert "0 embedded" in second.stdout and "0 parsed" in second.stdout
+
+
+async def test_a_pending_model_gets_docs_vectors_of_its_own(tree, db_session, embedder, load_embedder):
+    """During a model switch the docs are filled for the new model too, so they are searchable the
+    moment it is activated. The packaged model under a second name stands in for the new one."""
+    await index_docs(db_session, tree, load_embedder=load_embedder)
+    pending = await add_pending_model(db_session, "docs-test/minilm-copy", embedder.dim)
+
+    async def load_either(model):
+        return embedder if model.name == pending.name else await load_embedder(model)
+
+    report = await index_docs(db_session, tree, load_embedder=load_either)
+
+    assert (report.pages_parsed, report.embedded, report.reused) == (0, report.chunks, report.chunks)
+    index_name = store.vector_index_name(pending.name)
+    assert (await db_session.execute(text("SELECT to_regclass(:name)"), {"name": index_name})).scalar_one() == index_name
+    hits = await store.nearest_chunks(db_session, pending, embedder.encode(["how do I install the SDK"])[0], limit=1)
+    assert hits[0].url == "/docs/getting-started#install-the-sdk"

@@ -82,3 +82,9 @@ async def test_a_question_like_a_heading_finds_its_page(indexed, embedder, quest
     model: ModelRow
     hits = await store.nearest_chunks(session, model, embedder.encode([question])[0], limit=3)
     assert page in [hit.page_url for hit in hits], [hit.url for hit in hits]
+
+
+async def test_full_text_search_ranks_the_section_that_names_the_words(indexed):
+    session, *_ = indexed
+    hits = await store.fulltext_chunks(session, "speed up SQL queries", limit=3)
+    assert hits and hits[0].url.endswith("#how-do-i-speed-up-my-sql-queries"), [hit.url for hit in hits]

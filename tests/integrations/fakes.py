@@ -69,7 +69,7 @@ class FakeService:
         return f"http://127.0.0.1:{self.port}"
 
     def plan(self, method: str, *answers: str) -> None:
-        """answers: "429" (Retry-After: 7), "500", "503", "404", "slow" (does the work, answers late)."""
+        """answers: "429" (Retry-After: 7; "429:N" for N), "500", "503", "404", "slow" (does the work, answers late)."""
         with self._lock:
             self._plans.setdefault(method, deque()).extend(answers)
 
@@ -126,8 +126,9 @@ class FakeService:
             answer = self.handle(request)
             answer.delay = self.slow_seconds
             return answer
-        status = int(step)
-        headers = {"Retry-After": "7"} if status == 429 else {}
+        code, _, retry_after = step.partition(":")
+        status = int(code)
+        headers = {"Retry-After": retry_after or "7"} if status == 429 else {}
         return self.error(status, headers)
 
     def error(self, status: int, headers: dict[str, str]) -> Answer:

@@ -159,6 +159,18 @@ async def test_switched_off_or_deleted_endpoints_get_nothing(api, db_session, se
     assert replaced.status_code == 200 and replaced.json()["secret"] != off["secret"]
 
 
+async def test_an_absurd_retry_after_is_capped_by_the_longest_backoff(api, db_session, settings, receiver, queue):
+    admin = await make_profile(db_session, role="admin")
+    endpoint = await _endpoint(api, admin, f"{receiver.url}/hook", ["question.created"])
+    receiver.plan("POST", "429:31536000")  # "come back in a year"
+    await api.post(f"/api/v1/admin/webhooks/{endpoint['id']}/ping", headers=auth(admin))
+
+    await queue.run(settings.replace(job_backoff_max_seconds=900))
+
+    job = await queue.job("webhook_deliver")
+    assert (job.status, job.attempts, round(job.delay)) == ("queued", 1, 900)
+
+
 def test_retry_after_is_read_as_seconds_or_as_a_date():
     assert retry_after_seconds("120") == 120
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0  # in the past: now

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from forum.models import Ticket
@@ -29,7 +31,8 @@ async def test_convert_creates_the_ticket_with_full_context_and_queues_its_deliv
     assert context["organisation"] == {"id": world.orgs["high"].id, "name": "Enterprise Corp", "plan": "enterprise"}
     assert context["topics"] == [{"slug": world.billing_topic.slug, "label": world.billing_topic.label}]
     assert context["team"]["slug"] == "customer-success"
-    assert (context["severity"], context["priority"]) == ("high", "high") and context["due_at"] == case["item"]["due_at"]
+    assert (context["severity"], context["priority"]) == ("high", "high")
+    assert datetime.fromisoformat(context["due_at"]) == datetime.fromisoformat(case["item"]["due_at"])
     assert {r["signal"] for r in context["reasons"]} >= {"account_request"}
     assert set(context["suggestions"]) == {"questions", "docs", "shown_while_asking"}
 
