@@ -1,6 +1,6 @@
 """Encoding throughput and single-query latency of the embedding service, on this machine's CPU.
 
-    .venv/bin/python bench/embeddings.py [--sentences 512] [--queries 200] [--model NAME] [--json FILE]
+    .venv/bin/python bench/embeddings.py [--sentences 512] [--queries 200] [--model NAME] [--threads N] [--json FILE]
 
 1. Throughput: the same sentences encoded in batches of 1, 8, 32 and 128 (sentences/s, and
    the speed-up over batch size 1).
@@ -101,10 +101,13 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=512, help="sentences per throughput run")
     parser.add_argument("--queries", type=int, default=200, help="single queries per latency run")
     parser.add_argument("--model", default=None, help="sentence-transformers name or path (default: FORUM_EMBEDDING_MODEL)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: FORUM_EMBEDDING_THREADS, 0 = half the CPUs)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write the figures to this file")
     args = parser.parse_args()
 
     settings = Settings.from_env()
+    if args.threads is not None:
+        settings = settings.replace(embedding_threads=args.threads)
     name = model_name_for(args.model or settings.embedding_model)
     started = time.perf_counter()
     embedder = load_embedder(name, settings)
@@ -115,7 +118,7 @@ def main() -> None:
     queries = make_sentences(args.queries, seed=11)
     print(f"model {name} ({embedder.dim} dims), loaded in {load_seconds:.1f}s")
     print(f"{platform.processor() or platform.machine()}, {available_cpus()} CPUs available, torch {torch.__version__} "
-          f"with {torch.get_num_threads()} threads\n")
+          f"with {torch.get_num_threads()} threads, load average {os.getloadavg()[0]:.1f} (other work skews every figure)\n")
 
     results: dict = {"model": name, "dim": embedder.dim, "cpus": available_cpus(), "torch_threads": torch.get_num_threads(),
                      "throughput": {}, "latency_ms": {}}

@@ -18,6 +18,7 @@ from forum import db
 from forum.auth.routes import AuthController
 from forum.dependencies import provide_settings, provide_user, provide_viewer
 from forum.errors import EXCEPTION_HANDLERS
+from forum.gaps.routes import GapController
 from forum.health import health
 from forum.integrations.routes import IntegrationsController
 from forum.profiles.routes import ProfileController
@@ -43,6 +44,7 @@ ROUTE_HANDLERS = [
     ModerationController,
     IntegrationsController,
     SupportController,
+    GapController,
 ]
 
 

@@ -56,7 +56,8 @@ def main() -> None:
 @click.option("--port", type=int, default=None, help="Port (default: FORUM_PORT or 8000).")
 @click.option("--reload/--no-reload", default=False, help="Restart on code changes (development only).")
 @click.option("--worker/--no-worker", default=None, help="Run the job worker inside the API process.")
-def serve(host: str | None, port: int | None, reload: bool, worker: bool | None) -> None:
+@click.option("--workers", type=int, default=1, show_default=True, help="API processes (one per core in production).")
+def serve(host: str | None, port: int | None, reload: bool, worker: bool | None, workers: int) -> None:
     """Run the HTTP API with uvicorn."""
     import os
 
@@ -71,7 +72,15 @@ def serve(host: str | None, port: int | None, reload: bool, worker: bool | None)
     if settings.database_url is None:
         # Start the embedded server once here, so a reloading child and the worker share it.
         os.environ["DATABASE_URL"] = _database_url()
-    uvicorn.run("forum.cli:app_from_env", factory=True, host=host, port=port, reload=reload, proxy_headers=True)
+    uvicorn.run(
+        "forum.cli:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        proxy_headers=True,
+    )
 
 
 def app_from_env():  # noqa: ANN201 - uvicorn factory
@@ -229,3 +238,4 @@ from forum.jobs.cli import worker_command; main.add_command(worker_command)  # n
 from forum.embeddings.cli import embed_command; main.add_command(embed_command)  # noqa: E402, E702
 from docs_index.cli import docs_command; main.add_command(docs_command)  # noqa: E402, E702
 from forum.evals.cli import eval_command; main.add_command(eval_command)  # noqa: E402, E702
+from forum.gaps.cli import gaps_command; main.add_command(gaps_command)  # noqa: E402, E702

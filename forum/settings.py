@@ -26,7 +26,7 @@ class Settings:
     # None means "start the embedded PostgreSQL in data_dir".
     database_url: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data" / "pg"
-    db_pool_size: int = 10
+    db_pool_size: int = 20
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -44,8 +44,9 @@ class Settings:
     embedding_model: str = field(default_factory=_default_model)
     embedding_dim: int = 384
     embedding_batch_size: int = 32
-    # Intra-op threads for torch; 0 means the CPUs this process may run on (not the host's count,
-    # which oversubscribes a CPU-limited container).
+    # Intra-op threads for torch; 0 means half the CPUs this process may use (at least one), which
+    # leaves room for PostgreSQL and the event loop: a torch thread that loses its core stalls the
+    # whole forward pass (on 2 busy cores, 2 threads gave a p95 of 200-400 ms, 1 thread under 30 ms).
     embedding_threads: int = 0
     # HNSW candidate list size for nearest-question queries: higher is better recall, slower.
     embedding_ef_search: int = 100
@@ -169,9 +170,10 @@ class Settings:
     gaps_exact_knn_limit: int = 5000
     # Ranking: a question asked half_life days ago counts half as "recent" as one asked today.
     gaps_recency_half_life_days: float = 30.0
-    # Same gap across runs: most of the smaller one's members shared, or centroids this close (cosine distance).
+    # Same gap across runs: most of the smaller one's members shared, or centroids this close (cosine
+    # distance; on SemEval 1-3% of one run's clusters have another within 0.2).
     gaps_match_min_overlap: float = 0.5
-    gaps_match_max_distance: float = 0.12
+    gaps_match_max_distance: float = 0.2
     # "Possibly addressed": a docs chunk changed after the gap was found comes at least this close
     # to its centroid, and closer by the margin than anything did when it was found.
     gaps_addressed_similarity: float = 0.6

@@ -59,6 +59,16 @@ async def _embed(
             async with sessionmaker() as session, session.begin():
                 model, queued = await service.start_model_switch(session, settings, name, create_index=False)
             click.echo(f"{model.name} ({model.dim} dims) is {model.status}; queued {queued} embed job(s).")
+            # The docs index is small and bounded: its vectors of the new model are filled here, so
+            # docs suggestions keep working the moment the model is activated.
+            from docs_index.indexer import fill_vectors
+
+            async def same_embedder(_model: repository.ModelRow) -> service.Embedder:
+                return embedder
+
+            async with sessionmaker() as session, session.begin():
+                filled = await fill_vectors(session, model, same_embedder, settings.docs_embed_batch_size)
+            click.echo(f"Filled docs vectors of {filled} chunk(s) for {model.name}.")
         if backfill:
             async with sessionmaker() as session, session.begin():
                 queued = await repository.enqueue_backfill(session)

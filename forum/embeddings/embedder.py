@@ -191,4 +191,5 @@ def available_cpus() -> int:
 def _configure_torch(threads: int) -> None:
     import torch
 
-    torch.set_num_threads(threads if threads > 0 else available_cpus())
+    # Half the CPUs by default: see Settings.embedding_threads for the measurement behind it.
+    torch.set_num_threads(threads if threads > 0 else max(1, available_cpus() // 2))

@@ -76,3 +76,4 @@ def docs_command(directory: Path, as_json: bool) -> None:
 
 
 from forum.evals.escalation import escalation_command; eval_command.add_command(escalation_command)  # noqa: E402, E702
+from forum.gaps.eval_cli import gaps_eval_command; eval_command.add_command(gaps_eval_command)  # noqa: E402, E702

@@ -158,6 +158,8 @@ class Question(Base):
             "setweight(to_tsvector('english', coalesce(body, '')), 'B')",
             persisted=True,
         ),
+        # Only SQL reads it (search); loading it with every question would ship the whole tsvector.
+        deferred=True,
     )
 
     author: Mapped[Profile] = relationship(lazy="raise", foreign_keys=[author_id])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -48,12 +49,14 @@ SUMMARY_COLUMNS = (
 
 
 def _conditions(filters: ListFilters) -> list:
-    conditions = [Question.archived.is_(filters.archived)]
+    # Plain boolean columns (not "IS true"), so the planner matches the partial indexes
+    # "WHERE published AND NOT archived" that the listings are built on.
+    conditions = [Question.archived if filters.archived else ~Question.archived]
     if not filters.include_unpublished:
         if filters.viewer_id is None:
-            conditions.append(Question.published.is_(True))
+            conditions.append(Question.published)
         else:
-            conditions.append(or_(Question.published.is_(True), Question.author_id == filters.viewer_id))
+            conditions.append(or_(Question.published, Question.author_id == filters.viewer_id))
     if filters.status:
         conditions.append(Question.status == filters.status)
     if filters.unanswered:
@@ -73,17 +76,8 @@ def _with_topic(stmt: Select, filters: ListFilters) -> Select:
     return stmt.join(QuestionTopic, QuestionTopic.question_id == Question.id).where(QuestionTopic.topic_id == filters.topic_id)
 
 
-async def list_questions(
-    session: AsyncSession, filters: ListFilters, sort: str, limit: int, offset: int
-) -> tuple[list, int]:
-    conditions = _conditions(filters)
-    stmt = _with_topic(select(*SUMMARY_COLUMNS).join(Profile, Profile.id == Question.author_id), filters).where(*conditions)
+def _order(filters: ListFilters, sort: str) -> list:
     order = []
-    if filters.topic_id is not None:
-        stmt = stmt.add_columns(QuestionTopic.pinned)
-        order.append(QuestionTopic.pinned.desc())
-    else:
-        stmt = stmt.add_columns(literal(False).label("pinned"))
     if sort == "relevance" and filters.query:
         order.append(func.ts_rank_cd(Question.search_vector, func.websearch_to_tsquery("english", filters.query)).desc())
     elif sort == "activity":
@@ -91,10 +85,50 @@ async def list_questions(
     elif sort == "popular":
         order.extend([Question.upvote_count.desc(), Question.reply_count.desc()])
     order.extend([Question.created_at.desc(), Question.id.desc()])
-    rows = (await session.execute(stmt.order_by(*order).limit(limit).offset(offset))).all()
-    count_stmt = _with_topic(select(func.count()).select_from(Question), filters).where(*conditions)
-    total = await session.scalar(count_stmt) or 0
-    return rows, total
+    return order
+
+
+async def list_questions(session: AsyncSession, filters: ListFilters, sort: str, limit: int, offset: int) -> tuple[list, int]:
+    conditions = _conditions(filters)
+    stmt = _with_topic(select(*SUMMARY_COLUMNS).join(Profile, Profile.id == Question.author_id), filters).where(*conditions)
+    order = _order(filters, sort)
+    if filters.topic_id is None:
+        page = stmt.add_columns(literal(False).label("pinned")).order_by(*order).limit(limit).offset(offset)
+        rows = list((await session.execute(page)).all())
+    else:
+        # The few pinned questions are read on their own and put first. One ORDER BY pinned, created_at
+        # would sort every question of the topic; this way the rest walks the created_at index.
+        pinned = list((await session.execute(stmt.where(QuestionTopic.pinned).add_columns(literal(True).label("pinned")).order_by(*order))).all())
+        rows = pinned[offset : offset + limit]
+        if len(rows) < limit:
+            rest = (
+                stmt.where(~QuestionTopic.pinned)
+                .add_columns(literal(False).label("pinned"))
+                .order_by(*order)
+                .limit(limit - len(rows))
+                .offset(max(offset - len(pinned), 0))
+            )
+            rows.extend((await session.execute(rest)).all())
+    return rows, await _total(session, filters, conditions)
+
+
+# Counting tens of thousands of rows on every page view costs more than the page itself, and
+# nobody reads "12,345 questions" to the unit: large totals are reused for a few seconds.
+_LARGE_TOTAL = 1000
+_TOTAL_TTL_SECONDS = 10.0
+_totals: dict[tuple, tuple[float, int]] = {}
+
+
+async def _total(session: AsyncSession, filters: ListFilters, conditions: list) -> int:
+    key = (str(session.bind.engine.url if hasattr(session.bind, "engine") else session.bind), filters)
+    cached = _totals.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < _TOTAL_TTL_SECONDS:
+        return cached[1]
+    total = await session.scalar(_with_topic(select(func.count()).select_from(Question), filters).where(*conditions)) or 0
+    if total >= _LARGE_TOTAL:
+        _totals[key] = (now, total)
+    return total
 
 
 async def topics_for(session: AsyncSession, question_ids: list[int]) -> dict[int, list[tuple[str, str, bool]]]:
