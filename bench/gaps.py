@@ -70,7 +70,7 @@ def synthetic(n: int, *, d: int = 384, topic_size: int = 20, noise_share: float 
     weights /= weights.sum()
     texts = []
     for i in range(n):
-        words = list(rng.choice(common, size=45, p=weights))
+        words = list(rng.choice(common, size=60, p=weights))
         words += [f"area{area_of[i]}x{j}" for j in rng.integers(0, 8, 4)]
         if truth[i] >= 0:
             words += [f"topic{truth[i]}x{j}" for j in rng.integers(0, 4, 5)]

@@ -77,8 +77,8 @@ class Settings:
     suggestions_max_terms: int = 24
     fusion_vector_weight: float = 1.0
     fusion_fulltext_weight: float = 0.5
-    fusion_title_weight: float = 0.3
-    fusion_k: int = 60
+    fusion_title_weight: float = 0.0
+    fusion_k: int = 1
     related_cache_seconds: int = 3600
 
     # -- Integrations (forum/integrations): Zendesk tickets, Slack announcements, outgoing webhooks --
@@ -163,7 +163,7 @@ class Settings:
     gaps_method: str = "leiden"
     gaps_min_cluster_size: int = 3
     gaps_knn: int = 10
-    gaps_edge_similarity: float = 0.4
+    gaps_edge_similarity: float = 0.35
     gaps_resolution: float = 0.45
     gaps_merge_similarity: float = 0.6
     # Up to this many evidence questions the neighbours are exact; above it, approximate (IVF).

@@ -34,6 +34,14 @@ def _settings():
     return eval_settings()
 
 
+def _run(evaluation: Any) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+    """Run an evaluation coroutine; bad input (a malformed or empty dataset) is a usage error, not a traceback."""
+    try:
+        return asyncio.run(evaluation)
+    except (ValueError, KeyError, FileNotFoundError) as exc:
+        raise click.ClickException(f"{type(exc).__name__}: {exc}") from exc
+
+
 @click.group("eval")
 def eval_command() -> None:
     """Measure suggestion quality on real datasets (each run uses a scratch database)."""
@@ -46,7 +54,7 @@ def duplicates_command(dataset_dir: Path, as_json: bool) -> None:
     """Rank the original of each duplicate question in a Stack Exchange folder: full text, embeddings, hybrid."""
     from forum.evals import duplicates
 
-    results, meta = asyncio.run(duplicates.run(dataset_dir, _settings()))
+    results, meta = _run(duplicates.run(dataset_dir, _settings()))
     _emit(results, meta, as_json=as_json, json_obj=results, metrics=duplicates.METRICS,
           title=f"Duplicate questions, {dataset_dir.name}: {meta['pairs']} pairs among {meta['questions']} questions")
 
@@ -58,7 +66,7 @@ def semeval_command(file: Path, as_json: bool) -> None:
     """Rerank each original question's related questions (SemEval-2016 Task 3 B, official MAP/MRR)."""
     from forum.evals import semeval
 
-    results, meta = asyncio.run(semeval.run(file, _settings()))
+    results, meta = _run(semeval.run(file, _settings()))
     _emit(results, meta, as_json=as_json, json_obj=results, metrics=semeval.METRICS, percent=semeval.METRICS,
           title=f"SemEval-2016 3B, {file.name}: {meta['originals']} original questions")
 
@@ -70,7 +78,7 @@ def docs_command(directory: Path, as_json: bool) -> None:
     """Index DIRECTORY/docs, query with each tutorial title, score the docs pages it links to."""
     from forum.evals import docs
 
-    results, meta = asyncio.run(docs.run(directory, _settings()))
+    results, meta = _run(docs.run(directory, _settings()))
     _emit(results, meta, as_json=as_json, json_obj=results["hybrid"], metrics=docs.METRICS,
           title=f"Docs pages for tutorial titles, {directory.name}: {meta['tutorials']} tutorials, {meta['pages']} pages")
 

@@ -2,9 +2,10 @@
 
 `DIR/docs` is indexed by the product's docs index (docs_index), embedded with the product's
 model; each tutorial title of `DIR/tutorial_links.json` is a query ranked by the product's
-`rank_docs`. Results are chunks: they are reduced to pages in rank order (a page counts at the
-rank of its best chunk), then page-level Recall@5 and MRR are computed against the pages the
-tutorial links to that exist in the corpus.
+`rank_docs`, to the depth the product ranks (settings.suggestions_candidates chunks). Results are
+chunks: they are reduced to pages in rank order (a page counts at the rank of its best chunk), then
+page-level Recall@5 and MRR are computed against the pages the tutorial links to that exist in the
+corpus.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from docs_index.indexer import index_docs
 from forum.embeddings.embedder import aload_embedder
 from forum.evals.datasets import TutorialRelevance, load_docs_relevance, normalise_docs_url
 from forum.evals.metrics import mean_reciprocal_rank, recall_at_k
-from forum.evals.runner import Stopwatch, scratch_database
+from docs_index.frontmatter import split_front_matter
+from forum.evals.runner import Stopwatch, analyze, scratch_database
 from forum.settings import Settings
 from forum.suggestions.service import encode_query, rank_docs
 
@@ -30,8 +32,8 @@ SYSTEMS: dict[str, tuple[str, ...]] = {
     "hybrid": ("vector", "fulltext", "title"),
 }
 METRICS = ("recall_at_5", "mrr")
-# pgvector's hnsw.ef_search tops out at 1000 and the docs index fetches two vectors per chunk.
-MAX_DEPTH = 500
+#: YAML block-scalar markers: tutorial_links.json holds one of these instead of a folded title.
+_BLOCK_SCALAR = {">", ">-", ">+", "|", "|-", "|+"}
 
 
 async def load(session: AsyncSession, settings: Settings, docs_root: Path) -> int:
@@ -67,7 +69,7 @@ async def ranked_pages(
     systems: Sequence[str] = SYSTEMS["hybrid"],
 ) -> list[str]:
     query = await encode_query(session, settings, tutorial.title, "")
-    ranked = await rank_docs(session, settings, query, limit=min(MAX_DEPTH, max(len(pages), 1)), systems=tuple(systems))
+    ranked = await rank_docs(session, settings, query, limit=settings.suggestions_candidates, systems=tuple(systems))
     return pages_in_order([c.key for c in ranked], pages)
 
 
@@ -77,6 +79,19 @@ def score(ranked: Sequence[Sequence[str]], tutorials: Sequence[TutorialRelevance
         "recall_at_5": sum(recall_at_k(r, 5, n_relevant=len(t.relevant)) for r, t in zip(relevance, tutorials)) / len(tutorials),
         "mrr": mean_reciprocal_rank(relevance),
     }
+
+
+def with_titles(tutorials: Sequence[TutorialRelevance], directory: Path) -> list[TutorialRelevance]:
+    """Titles written as a folded YAML scalar (`title: >-` + indented lines) reached the relevance
+    file as the marker itself; read those from the tutorial's own front matter."""
+    fixed = []
+    for t in tutorials:
+        title = t.title
+        if title.strip() in _BLOCK_SCALAR and (directory / t.tutorial).is_file():
+            meta, _ = split_front_matter((directory / t.tutorial).read_text(encoding="utf-8"))
+            title = " ".join(str(meta.get("title") or title).split())
+        fixed.append(TutorialRelevance(t.tutorial, title, t.relevant))
+    return fixed
 
 
 def answerable(tutorials: Sequence[TutorialRelevance], pages: Mapping[int, str]) -> list[TutorialRelevance]:
@@ -89,10 +104,12 @@ def answerable(tutorials: Sequence[TutorialRelevance], pages: Mapping[int, str])
 async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
     watch = Stopwatch()
     directory = Path(directory)
-    tutorials = load_docs_relevance(directory)
+    tutorials = with_titles(load_docs_relevance(directory), directory)
     async with scratch_database(settings) as ctx:
         async with watch.phase("index"), ctx.session() as session, session.begin():
             chunks = await load(session, ctx.settings, directory / "docs")
+        async with watch.phase("index"), ctx.session() as session, session.begin():
+            await analyze(session, "docs_chunks")
         async with watch.phase("rank"), ctx.session() as session:
             pages = await chunk_pages(session)
             queries = answerable(tutorials, pages)

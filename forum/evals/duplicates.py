@@ -3,8 +3,9 @@
 Every question of a Stack Exchange dump is loaded as a forum question (answers as replies, the
 accepted one as the solution) and embedded by the product. For each duplicate pair, the
 duplicate's title + body is the query and the original must come back: it is ranked among all
-other questions (the query question itself excluded) by the product's scorer, three ways.
-With one relevant question per query, MAP equals MRR; both are printed as the issue asks.
+other questions (the query question itself excluded) by the product's scorer, three ways, to the
+depth the product ranks (settings.suggestions_candidates, 40): an original ranked lower counts as
+missed. With one relevant question per query, MAP equals MRR; both are printed as the issue asks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.evals.datasets import DuplicatePair, StackExchangeData, load_stackexchange
 from forum.evals.metrics import mean_average_precision, mean_reciprocal_rank, precision_at_k, recall_at_k
-from forum.evals.runner import EvalAnswer, EvalQuestion, Stopwatch, embed_all, load_questions, scratch_database
+from forum.evals.runner import EvalAnswer, EvalQuestion, Stopwatch, analyze, embed_all, load_questions, scratch_database
 from forum.settings import Settings
 from forum.suggestions.retrieval import FusionWeights
 from forum.suggestions.service import encode_query, rank_questions
@@ -29,8 +30,6 @@ SYSTEMS: dict[str, tuple[str, ...]] = {
     "hybrid": ("vector", "fulltext", "title"),
 }
 METRICS = ("map", "mrr", "p_at_1", "recall_at_10")
-#: pgvector's hnsw.ef_search tops out at 1000, which bounds how deep one ranking can go.
-MAX_DEPTH = 1000
 
 
 def eval_questions(data: StackExchangeData) -> list[EvalQuestion]:
@@ -63,7 +62,7 @@ async def rankings(
     """For each system, one relevance list per duplicate pair (True where the original is)."""
     by_id = {q.id: q for q in data.questions}
     pairs = data.duplicates if pairs is None else pairs
-    depth = min(MAX_DEPTH, max(len(data.questions) - 1, 1))
+    depth = settings.suggestions_candidates
     out: dict[str, list[list[bool]]] = {name: [] for name in systems}
     for pair in pairs:
         duplicate = by_id[pair.question_id]
@@ -101,8 +100,16 @@ async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict
     async with scratch_database(settings) as ctx:
         async with watch.phase("load+embed"), ctx.session() as session, session.begin():
             await load(session, ctx.settings, data)
+        async with watch.phase("load+embed"), ctx.session() as session, session.begin():
+            await analyze(session, "questions")
         async with watch.phase("rank"), ctx.session() as session:
             relevance = await rankings(session, ctx.settings, data, pairs=pairs)
     results = {name: score(lists) for name, lists in relevance.items()}
-    meta = {"questions": len(data.questions), "pairs": len(pairs), "seconds": round(watch.total, 1), "timing": watch.summary()}
+    meta = {
+        "questions": len(data.questions),
+        "pairs": len(pairs),
+        "depth": settings.suggestions_candidates,
+        "seconds": round(watch.total, 1),
+        "timing": watch.summary(),
+    }
     return results, meta

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.evals.datasets import OriginalQuestion, load_semeval, restore_commas
 from forum.evals.metrics import SEMEVAL_CUTOFF, mean_average_precision, mean_reciprocal_rank
-from forum.evals.runner import EvalQuestion, Stopwatch, embed_all, load_questions, scratch_database
+from forum.evals.runner import EvalQuestion, Stopwatch, analyze, embed_all, load_questions, scratch_database
 from forum.settings import Settings
 from forum.suggestions.retrieval import FusionWeights
 from forum.suggestions.service import ALL_SYSTEMS, encode_query, rank_questions
@@ -85,6 +85,8 @@ async def run(path: str | Path, settings: Settings) -> tuple[dict[str, dict[str,
     async with scratch_database(settings) as ctx:
         async with watch.phase("load+embed"), ctx.session() as session, session.begin():
             ids = await load(session, ctx.settings, originals)
+        async with watch.phase("load+embed"), ctx.session() as session, session.begin():
+            await analyze(session, "questions")
         async with watch.phase("rank"), ctx.session() as session:
             ours = [await rerank(session, ctx.settings, o, ids) for o in originals]
     results = {"ours": score(ours), "ir_order": score([ir_order(o) for o in originals])}

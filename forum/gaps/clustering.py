@@ -41,7 +41,7 @@ class ClusterParams:
     method: str = "leiden"
     min_cluster_size: int = 3
     k: int = 10
-    edge_similarity: float = 0.4
+    edge_similarity: float = 0.35
     resolution: float = 0.45
     merge_similarity: float = 0.6
     exact_limit: int = 5000

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.gaps import github, issue_writer, repository, service
-from forum.gaps.repository import DETECT_JOB
+from forum.gaps import github, issue_writer, issues_repository, repository, service
+from forum.gaps.issues_repository import DETECT_JOB
 from forum.gaps.service import CHECK_DOCS_JOB, GITHUB_ISSUE_JOB
 from forum.jobs.worker import current_settings, job_handler
 
@@ -42,14 +42,14 @@ async def check_docs(session: AsyncSession, payload: dict[str, Any]) -> None:
 
 
 async def _issue_failed(session: AsyncSession, payload: dict[str, Any], exc: BaseException, dead: bool) -> None:
-    await repository.note_issue_failure(session, int(payload["gap_id"]), payload["repo"], str(exc) or type(exc).__name__, dead)
+    await issues_repository.note_issue_failure(session, int(payload["gap_id"]), payload["repo"], str(exc) or type(exc).__name__, dead)
 
 
 @job_handler(GITHUB_ISSUE_JOB, on_failure=_issue_failed)
 async def post_github_issue(session: AsyncSession, payload: dict[str, Any]) -> None:
     """payload: {"gap_id", "repo"}, queued by `forum gaps export --github-repo`."""
     gap_id, repo = int(payload["gap_id"]), payload["repo"]
-    row = await repository.issue(session, gap_id, repo)
+    row = await issues_repository.issue(session, gap_id, repo)
     gap = await repository.get_gap(session, gap_id)
     if row is None or gap is None or row.status == "posted":
         return  # deleted meanwhile, or an earlier attempt got through
@@ -60,7 +60,7 @@ async def post_github_issue(session: AsyncSession, payload: dict[str, Any]) -> N
     posted = await github.find_issue(config, repo, issue_writer.marker(gap_id))
     if posted is None:
         posted = await github.create_issue(config, repo, issue.github_payload())
-    await repository.mark_issue_posted(session, gap_id, repo, posted.number, posted.url)
+    await issues_repository.mark_issue_posted(session, gap_id, repo, posted.number, posted.url)
     if gap.status in ("open", "vanished"):
         await repository.set_status(session, gap_id, "filed", actor_id=None, url=posted.url)
     log.info("docs gap %d is %s#%d", gap_id, repo, posted.number)

@@ -23,62 +23,101 @@ _ASKING_WORDS = {
     "hello", "help", "hey", "hi", "idea", "im", "ive", "just", "know", "like", "need", "possible", "problem",
     "question", "questions", "thank", "thanks", "trying", "try", "use", "using", "want", "way", "work",
     "working", "works", "wondering", "ve", "ll", "isn", "didn", "won", "wont", "got", "tried",
+    # Pasted links and code.
+    "http", "https", "www", "com", "org", "html", "var", "const", "let", "function", "return", "null", "true", "false",
 }
-_TOKEN = r"(?u)\b[a-zA-Z][a-zA-Z0-9_.+#-]*[a-zA-Z0-9+#]\b"
+_TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9_.+#-]*[a-zA-Z0-9+#]\b")
+
+
+def _unique(values: np.ndarray) -> np.ndarray:
+    """np.unique by sorting: numpy's hash-based unique was tens of times slower on millions of integers."""
+    ordered = np.sort(values)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])] if len(ordered) else ordered
+
+
+def _term_counts(texts: Sequence[str], stop: frozenset[str]):  # noqa: ANN202 - (doc ids, term ids, vocabulary)
+    """Every unigram and bigram occurrence as (document, term) id pairs, stop words removed first
+    (a bigram spans a removed word, as in scikit-learn). Hand-rolled with numpy because
+    CountVectorizer spends most of a 100,000-question run building n-gram strings in Python:
+    here Python only splits the texts, words become ids in C (dict lookups through map) and
+    bigrams are pairs of word ids."""
+    tokens: list[str] = []
+    lengths = np.empty(len(texts), dtype=np.int64)
+    for doc, text in enumerate(texts):
+        found = _TOKEN.findall(text.lower())
+        tokens.extend(found)
+        lengths[doc] = len(found)
+    names = list(dict.fromkeys(tokens))
+    index = {word: i for i, word in enumerate(names)}
+    unigrams = np.fromiter(map(index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    keep = ~np.fromiter((word in stop for word in names), dtype=bool, count=len(names))[unigrams] if names else np.empty(0, bool)
+    docs, unigrams = docs[keep], unigrams[keep]
+    width = max(len(names), 1)
+    same_doc = docs[1:] == docs[:-1]
+    pairs = unigrams[:-1][same_doc] * width + unigrams[1:][same_doc]
+    pair_keys = _unique(pairs)
+    pair_ids = np.searchsorted(pair_keys, pairs)
+    words = np.array(names, dtype=object)
+    vocabulary = np.concatenate([words, words[pair_keys // width] + " " + words[pair_keys % width]])
+    return np.concatenate([docs, docs[1:][same_doc]]), np.concatenate([unigrams, len(names) + pair_ids]), vocabulary
 
 
 def distinctive_terms(texts: Sequence[str], labels: Sequence[int], *, top: int = 6) -> dict[int, list[str]]:
     """The `top` terms of each cluster label >= 0 (label -1 is the background class)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+    from scipy import sparse
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     labels = np.asarray(labels)
     clusters = sorted(int(label) for label in set(labels.tolist()) if label >= 0)
     if not clusters:
         return {}
-    vectorizer = CountVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | _ASKING_WORDS), token_pattern=_TOKEN, ngram_range=(1, 2), lowercase=True
-    )
-    try:
-        counts = vectorizer.fit_transform(texts)
-    except ValueError:  # nothing but stop words
+    docs, terms, vocabulary = _term_counts(texts, frozenset(ENGLISH_STOP_WORDS | _ASKING_WORDS))
+    if len(terms) == 0:
         return {label: [] for label in clusters}
-    vocabulary = vectorizer.get_feature_names_out()
-    from scipy import sparse
-
     # One row per class (the clusters, then the background); everything stays sparse, as the
     # vocabulary of 100,000 questions with bigrams runs to millions of terms.
     classes = np.where(labels >= 0, labels, len(clusters))
-    membership = sparse.csr_matrix((np.ones(len(classes)), (classes, np.arange(len(classes)))), shape=(len(clusters) + 1, len(classes)))
-    per_class = (membership @ counts).tocsr().astype(np.float64)
+    shape = (len(clusters) + 1, len(vocabulary))
+    per_class = sparse.csr_matrix((np.ones(len(terms)), (classes[docs], terms)), shape=shape)
+    # A term must occur in two of a cluster's questions to describe it, not in one of them.
+    once_per_doc = _unique(docs * len(vocabulary) + terms)
+    in_docs = sparse.csr_matrix((np.ones(len(once_per_doc)), (classes[once_per_doc // len(vocabulary)], once_per_doc % len(vocabulary))), shape=shape)
+    # Same sparsity (a term is in a class exactly when one of its questions has it): with sorted
+    # indices, row i of both lines up entry by entry.
+    per_class.sum_duplicates()
+    in_docs.sum_duplicates()
     words = np.asarray(per_class.sum(axis=1)).ravel()
     idf = np.log(1 + words.mean() / np.maximum(np.asarray(per_class.sum(axis=0)).ravel(), 1))
-    # A term must occur in two of a cluster's questions to describe it, not in one of them.
-    in_docs = (membership @ (counts > 0).astype(np.float64)).tocsr()
     sizes = np.bincount(classes, minlength=len(clusters) + 1)
     result = {}
     for label in clusters:
-        start_, end_ = per_class.indptr[label], per_class.indptr[label + 1]
-        terms, tf = per_class.indices[start_:end_], per_class.data[start_:end_] / max(words[label], 1)
-        docs = in_docs[label].toarray().ravel()[terms]
-        scores = np.where(docs >= min(2, sizes[label]), tf * idf[terms], 0)
-        result[label] = _pick(vocabulary[terms], scores, top)
+        start, end = per_class.indptr[label], per_class.indptr[label + 1]
+        ids, tf = per_class.indices[start:end], per_class.data[start:end] / max(words[label], 1)
+        in_questions = in_docs.data[in_docs.indptr[label] : in_docs.indptr[label + 1]]
+        scores = np.where(in_questions >= min(2, sizes[label]), tf * idf[ids], 0)
+        result[label] = _pick(vocabulary[ids], scores, top)
     return result
 
 
 def _pick(vocabulary: np.ndarray, scores: np.ndarray, top: int) -> list[str]:
-    """Best terms; a unigram and a bigram containing it are not both kept."""
-    chosen: list[str] = []
-    for index in np.argsort(-scores, kind="stable")[: top * 4]:
+    """Best terms. A bigram replaces a chosen word of it when it scores at least half as well (the
+    words mostly come as that phrase: "session replay"), else it is left out ("inside electron")."""
+    chosen: dict[str, float] = {}
+    for index in np.argsort(-scores, kind="stable")[: top * 6]:
         if scores[index] <= 0 or len(chosen) == top:
             break
-        term = str(vocabulary[index])
-        # Whichever scores higher stays: a unigram or the bigram that contains it, not both.
-        if any(term in other.split() for other in chosen if " " in other):
+        term, score = str(vocabulary[index]), float(scores[index])
+        if any(" " in other and term in other.split() for other in chosen):
             continue
-        if " " in term and any(word in chosen for word in term.split()):
-            continue
-        chosen.append(term)
-    return chosen[:top]
+        if " " in term:
+            inside = {word for word in term.split() if word in chosen}
+            if any(score < 0.5 * chosen[word] for word in inside):
+                continue
+            for word in inside:
+                del chosen[word]
+        chosen[term] = score
+    return list(chosen)[:top]
 
 
 # -- titles and headings ---------------------------------------------------------------------------
@@ -87,7 +126,7 @@ _HOW = re.compile(r"^(?:how\s+(?:do|can|should|would|could)\s+(?:i|we|you|one)|h
 _CAN = re.compile(r"^can\s+(?:i|we|you)\s+(.+)$", re.I)
 _THERE = re.compile(r"^(is|are)\s+there\s+(.+)$", re.I)
 _WHAT_IS = re.compile(r"^what(?:'s|\s+is|\s+are)\s+(the\s+.+)$", re.I)
-_QUESTION = re.compile(r"^(?:why|what|which|when|where|who|is|are|does|do|did|can|will|should|could|would|has|have)\b", re.I)
+_QUESTION = re.compile(r"^(?:how|why|what|which|when|where|who|is|are|does|do|did|can|will|should|could|would|has|have)\b", re.I)
 # A subject that starts with one of these is an instruction ("Export a cohort to CSV"): a how-to.
 _IMPERATIVE = frozenset(
     "add allow block build capture change configure connect create debug delete deploy disable download enable exclude export "

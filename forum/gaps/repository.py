@@ -1,8 +1,9 @@
-"""All SQL of docs gaps: evidence, gaps and their members, runs, the "possibly addressed" check, issues.
+"""All SQL of docs gaps: evidence, gaps and their members, runs, the "possibly addressed" check
+(GitHub issue records and the schedule: forum/gaps/issues_repository.py).
 
 Nothing here begins or commits; the caller (a request, a job, a CLI command) owns the transaction.
-Vectors are read as pgvector's binary form (vector_send) and decoded with numpy: parsing the text
-form of 100,000 vectors costs more than clustering them.
+Vectors are read in pgvector's binary form (vector_send) and decoded by numpy in one call each,
+instead of parsing 384 decimal numbers per vector from text.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from forum.gaps.detection import Evidence
 from forum.gaps.identity import KnownGap
 
 _LOCK_KEY = int.from_bytes(hashlib.sha1(b"docs_gaps_detect").digest()[:8], "big", signed=True)
-DETECT_JOB = "gaps_detect"
-BODY_CHARS = 600
+# The subject and the start of the body say what a question is about; the rest costs labelling time.
+BODY_CHARS = 400
 
 
 def _ids(name: str = "ids") -> Any:
@@ -67,22 +68,16 @@ _EVIDENCE = text(
 )
 
 
+_SIGNAL_COLUMNS = (("unanswered", "unanswered"), ("no_solution", "no_solution"), ("weak_docs_match", "weak"),
+                   ("support_tagged", "tagged"), ("suggestions_rejected", "rejected"))
+
+
 async def evidence(session: AsyncSession, model: str, cutoff: datetime, weak_similarity: float) -> tuple[list[Evidence], np.ndarray]:
     """Questions that count as gap evidence and have a vector of `model`, with the signals that made them so."""
     rows = await session.execute(_EVIDENCE, {"weak": weak_similarity, "cutoff": cutoff, "model": model, "body_chars": BODY_CHARS})
     found, vectors = [], []
     for r in rows:
-        signals = tuple(
-            name
-            for name, on in (
-                ("unanswered", r.unanswered),
-                ("no_solution", r.no_solution),
-                ("weak_docs_match", r.weak),
-                ("support_tagged", r.tagged),
-                ("suggestions_rejected", r.rejected),
-            )
-            if on
-        )
+        signals = tuple(name for name, column in _SIGNAL_COLUMNS if getattr(r, column))
         found.append(Evidence(r.id, signals, r.created_at, r.view_count, bool(r.escalated), r.subject, f"{r.subject}\n{r.body}", r.topic))
         vectors.append(decode_vector(r.vector))
     dim = len(vectors[0]) if vectors else 0
@@ -123,11 +118,8 @@ _GAP_COLUMNS = (
 
 
 def _gap(r: Any) -> GapRow:
-    return GapRow(
-        r.id, r.status, r.model, r.size, r.score, r.score_parts, list(r.terms), r.central_question_id, r.title, r.area,
-        list(r.placement), r.docs_baseline_similarity, r.possibly_addressed, r.addressed_by, r.addressed_at,
-        r.first_seen_at, r.last_seen_at, r.dismissed_reason, r.dismissed_at, r.filed_url, r.filed_at,
-    )
+    values = dict(r._mapping)
+    return GapRow(**{**values, "terms": list(values["terms"]), "placement": list(values["placement"])})
 
 
 async def known_gaps(session: AsyncSession, model: str) -> list[KnownGap]:
@@ -290,17 +282,13 @@ class MemberRow:
 async def members(session: AsyncSession, gap_id: int) -> list[MemberRow]:
     rows = await session.execute(
         text(
-            "SELECT q.id, q.subject, q.permalink, q.status, q.created_at, q.view_count, q.reply_count, "
+            "SELECT q.id AS question_id, q.subject, q.permalink, q.status, q.created_at, q.view_count AS views, q.reply_count, "
             "m.signals, m.escalated, m.similarity, m.added_at FROM docs_gap_members m JOIN questions q ON q.id = m.question_id "
             "WHERE m.gap_id = :gap ORDER BY m.similarity DESC, q.id"
         ),
         {"gap": gap_id},
     )
-    return [
-        MemberRow(r.id, r.subject, r.permalink, r.status, r.created_at, r.view_count, r.reply_count, list(r.signals),
-                  r.escalated, r.similarity, r.added_at)
-        for r in rows
-    ]
+    return [MemberRow(**{**r._mapping, "signals": list(r.signals)}) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -319,7 +307,7 @@ async def answers(session: AsyncSession, question_ids: Sequence[int], limit: int
     """Replies already given to these questions by someone other than the asker: support's first."""
     rows = await session.execute(
         text(
-            "SELECT r.id, r.question_id, r.body, r.created_at, r.upvotes - r.downvotes AS votes, p.display_name, "
+            "SELECT r.id AS reply_id, r.question_id, r.body, r.created_at, r.upvotes - r.downvotes AS votes, p.display_name AS author, "
             "p.role IN ('support', 'admin', 'moderator') AS staff, coalesce(q.resolved_by_id = r.id, false) AS accepted "
             "FROM replies r JOIN questions q ON q.id = r.question_id JOIN profiles p ON p.id = r.author_id "
             "WHERE r.question_id = ANY(:ids) AND r.published AND r.author_id <> q.author_id "
@@ -327,7 +315,7 @@ async def answers(session: AsyncSession, question_ids: Sequence[int], limit: int
         ).bindparams(_ids()),
         {"ids": list(question_ids), "limit": limit},
     )
-    return [AnswerRow(r.id, r.question_id, r.body, r.created_at, r.votes, r.display_name, r.staff, r.accepted) for r in rows]
+    return [AnswerRow(**r._mapping) for r in rows]
 
 
 # -- "possibly addressed" ---------------------------------------------------------------------------
@@ -379,75 +367,6 @@ async def mark_addressed(session: AsyncSession, gap_id: int, chunk: dict[str, An
         ),
         {"id": gap_id, "chunk": json.dumps(chunk)},
     )
-
-
-# -- GitHub issues ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class IssueRow:
-    gap_id: int
-    repo: str
-    status: str
-    number: int | None
-    url: str | None
-
-
-async def ensure_issue(session: AsyncSession, gap_id: int, repo: str) -> IssueRow:
-    await session.execute(
-        text("INSERT INTO docs_gap_issues (gap_id, repo) VALUES (:gap, :repo) ON CONFLICT (gap_id, repo) DO NOTHING"),
-        {"gap": gap_id, "repo": repo},
-    )
-    found = await issue(session, gap_id, repo)
-    assert found is not None
-    return found
-
-
-async def issue(session: AsyncSession, gap_id: int, repo: str) -> IssueRow | None:
-    row = (
-        await session.execute(
-            text("SELECT gap_id, repo, status, number, url FROM docs_gap_issues WHERE gap_id = :gap AND repo = :repo"),
-            {"gap": gap_id, "repo": repo},
-        )
-    ).first()
-    return None if row is None else IssueRow(row.gap_id, row.repo, row.status, row.number, row.url)
-
-
-async def mark_issue_posted(session: AsyncSession, gap_id: int, repo: str, number: int, url: str) -> None:
-    await session.execute(
-        text(
-            "UPDATE docs_gap_issues SET status = 'posted', number = :number, url = :url, posted_at = now(), last_error = NULL "
-            "WHERE gap_id = :gap AND repo = :repo"
-        ),
-        {"gap": gap_id, "repo": repo, "number": number, "url": url},
-    )
-
-
-async def note_issue_failure(session: AsyncSession, gap_id: int, repo: str, error: str, dead: bool) -> None:
-    await session.execute(
-        text(
-            "UPDATE docs_gap_issues SET last_error = :error, status = CASE WHEN :dead THEN 'failed' ELSE status END "
-            "WHERE gap_id = :gap AND repo = :repo AND status <> 'posted'"
-        ),
-        {"gap": gap_id, "repo": repo, "error": error[:2000], "dead": dead},
-    )
-
-
-# -- the schedule -----------------------------------------------------------------------------------
-async def schedule_detection(session: AsyncSession, run_at: datetime) -> bool:
-    """Queue the next scheduled detection unless one is already waiting for a later time.
-
-    The running job is still 'queued' until it commits, so a dedupe key would collide with it;
-    a waiting job due after now() is the one this would duplicate.
-    """
-    result = await session.execute(
-        text(
-            "INSERT INTO jobs (kind, payload, run_at, max_attempts) "
-            "SELECT v.kind, CAST(:payload AS jsonb), :run_at, 3 FROM (SELECT CAST(:kind AS varchar) AS kind) v WHERE NOT EXISTS ("
-            "  SELECT 1 FROM jobs j WHERE j.kind = v.kind AND j.status = 'queued' AND j.run_at > now() "
-            "  AND coalesce((j.payload->>'scheduled')::boolean, false))"
-        ),
-        {"kind": DETECT_JOB, "payload": json.dumps({"scheduled": True}), "run_at": run_at},
-    )
-    return bool(result.rowcount)
 
 
 # -- evaluation data (forum eval gaps) --------------------------------------------------------------

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_support
 from forum.gaps import issue_writer, service
-from forum.gaps.repository import DETECT_JOB, GapRow
+from forum.gaps.issues_repository import DETECT_JOB
+from forum.gaps.repository import GapRow
 from forum.gaps.schemas import (
     AddressedBy,
     DetectQueued,

@@ -21,7 +21,7 @@ from docs_index import store as docs_store
 from forum.embeddings import repository as embeddings
 from forum.embeddings.repository import ModelRow
 from forum.errors import ConflictError
-from forum.gaps import labelling, repository
+from forum.gaps import issues_repository, labelling, repository
 from forum.gaps.clustering import ClusterParams
 from forum.gaps.detection import PlannedGap, plan_gaps
 from forum.gaps.repository import AnswerRow, GapRow, MemberRow
@@ -227,7 +227,7 @@ async def queue_github_issue(session: AsyncSession, settings: Settings, gap_id: 
     from forum.jobs.queue import enqueue
 
     await get_gap(session, gap_id)
-    row = await repository.ensure_issue(session, gap_id, repo)
+    row = await issues_repository.ensure_issue(session, gap_id, repo)
     if row.status == "posted":
         return False
     await enqueue(
@@ -240,4 +240,4 @@ async def queue_github_issue(session: AsyncSession, settings: Settings, gap_id: 
 async def schedule_next_detection(session: AsyncSession, settings: Settings) -> bool:
     if settings.gaps_detect_interval_hours <= 0:
         return False
-    return await repository.schedule_detection(session, datetime.now(UTC) + timedelta(hours=settings.gaps_detect_interval_hours))
+    return await issues_repository.schedule_detection(session, datetime.now(UTC) + timedelta(hours=settings.gaps_detect_interval_hours))

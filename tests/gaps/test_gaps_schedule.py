@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from forum.gaps.repository import DETECT_JOB
+from forum.gaps.issues_repository import DETECT_JOB
 from forum.jobs.worker import Worker
 from tests.factories import auth
 from tests.gaps.conftest import EXPORTS

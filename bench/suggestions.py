@@ -1,0 +1,269 @@
+"""Suggestions benchmark: POST /api/v1/suggestions latency at 100,000 questions with the docs index loaded.
+
+    .venv/bin/python bench/suggestions.py [--questions 100000] [--requests 200] [--json FILE]
+
+Reuses the database that bench/api.py seeds (`forum_bench`, embedded server in .data/bench-pg).
+Question vectors: a sample of real question texts is encoded with the real model and the rest are
+near copies of them (vector + small noise, renormalised), so the HNSW index sees the clustered,
+realistic distribution of 100k questions without an hour of CPU encoding. The docs index is the real
+posthog docs from ../shared (incremental: a second run re-embeds nothing).
+
+Prints, in one run: p50/p95 of the endpoint at concurrency 1 and 16 next to its floor (the query's
+encoding time plus the same repository SQL called directly), HNSW recall@10 against exact search,
+and encoding throughput. The app runs in this process behind httpx's ASGI transport, so there is no
+HTTP parsing in the figures; say so when comparing with bench/api.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import api as bench_api  # noqa: E402
+
+SHARED_DOCS = Path(__file__).resolve().parents[2] / "shared" / "data" / "posthog-docs" / "docs"
+SAMPLE = 2000
+NOISE = 0.35
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def fill_question_vectors(session, settings, embedder, model) -> tuple[int, float]:
+    """Give every question a vector of the active model; returns (filled, seconds)."""
+    from sqlalchemy import text
+
+    missing = (await session.execute(text(
+        "SELECT q.id, q.subject, q.body, q.version FROM questions q WHERE NOT EXISTS "
+        "(SELECT 1 FROM question_embeddings e WHERE e.question_id = q.id AND e.model = :m) ORDER BY q.id"
+    ), {"m": model.name})).all()
+    if not missing:
+        return 0, 0.0
+    started = time.perf_counter()
+    from forum.embeddings.service import question_text
+
+    rng = np.random.default_rng(7)
+    sample = missing[:SAMPLE]
+    base = embedder.encode([question_text(r.subject, r.body) for r in sample])
+    rows = []
+    for i, r in enumerate(missing):
+        if i < len(sample):
+            vector = base[i]
+        else:
+            vector = base[rng.integers(len(base))] + rng.normal(0, NOISE / np.sqrt(base.shape[1]), base.shape[1]).astype(np.float32)
+            vector /= np.linalg.norm(vector)
+        rows.append((r.id, model.name, model.dim, hashlib.sha256(str(r.id).encode()).hexdigest(), r.version, vector))
+    raw = await (await session.connection()).get_raw_connection()
+    from pgvector.asyncpg import register_vector
+
+    await register_vector(raw.driver_connection)
+    await raw.driver_connection.copy_records_to_table(
+        "question_embeddings", records=rows, columns=["question_id", "model", "dim", "content_hash", "source_version", "embedding"]
+    )
+    return len(rows), time.perf_counter() - started
+
+
+async def prepare(settings) -> dict:
+    from docs_index.indexer import index_docs
+    from forum import db
+    from forum.embeddings.service import active_embedder
+
+    engine = db.create_engine(settings.database_url, pool_size=20)
+    sessionmaker = db.create_sessionmaker(engine)
+    info: dict = {}
+    async with sessionmaker() as session, session.begin():
+        model, embedder = await active_embedder(session, settings)
+        info["filled_vectors"], info["fill_seconds"] = await fill_question_vectors(session, settings, embedder, model)
+    if SHARED_DOCS.exists():
+        async def load(_model):
+            return embedder
+
+        async with sessionmaker() as session, session.begin():
+            report = await index_docs(session, SHARED_DOCS, load_embedder=load)
+        info["docs"] = {"chunks": report.chunks, "embedded": report.embedded, "reused": report.reused, "seconds": round(report.seconds, 1)}
+    else:
+        info["docs"] = f"skipped: {SHARED_DOCS} not found"
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("ANALYZE question_embeddings")
+        await conn.commit()
+    await engine.dispose()
+    return info
+
+
+async def queries(settings, n: int) -> list[str]:
+    """Subjects of random questions with their last word dropped: what someone is still typing."""
+    from sqlalchemy import text
+
+    from forum import db
+
+    engine = db.create_engine(settings.database_url, pool_size=2)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT subject FROM questions ORDER BY random() LIMIT :n"), {"n": n})).scalars().all()
+    await engine.dispose()
+    return [" ".join(s.split()[:-1]) or s for s in rows]
+
+
+async def measure_endpoint(settings, texts: list[str], concurrency: int) -> list[float]:
+    import httpx
+
+    from forum.app import create_app
+
+    app = create_app(settings)
+    latencies: list[float] = []
+    async with app.lifespan():
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for warm in texts[:5]:
+                (await client.post("/api/v1/suggestions", json={"subject": warm})).raise_for_status()
+            queue = list(texts)
+
+            async def worker() -> None:
+                while queue:
+                    subject = queue.pop()
+                    t0 = time.perf_counter()
+                    r = await client.post("/api/v1/suggestions", json={"subject": subject})
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                    r.raise_for_status()
+
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+async def measure_floor(settings, texts: list[str]) -> tuple[list[float], list[float], list[float]]:
+    """Encoding alone, and the suggestion SQL alone, per query (concurrency 1)."""
+    from forum import db
+    from forum.embeddings.service import active_embedder, question_text
+    from forum.suggestions import repository as r
+
+    engine = db.create_engine(settings.database_url, pool_size=2)
+    sessionmaker = db.create_sessionmaker(engine)
+    encode_ms, sql_ms, vectors = [], [], []
+    async with sessionmaker() as session:
+        model, embedder = await active_embedder(session, settings)
+        for subject in texts:
+            t0 = time.perf_counter()
+            vector = embedder.encode([question_text(subject, "")])[0]
+            encode_ms.append((time.perf_counter() - t0) * 1000)
+            vectors.append(vector)
+            t0 = time.perf_counter()
+            async with session.begin():
+                q = await r.nearest_questions(session, model, vector, limit=settings.suggestions_candidates, ef_search=settings.embedding_ef_search)
+                t = await r.fulltext_questions(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
+                await r.question_rows(session, [h.key for h in q[:10]] + [h.key for h in t[:10]])
+                d = await r.nearest_docs(session, model, vector, limit=settings.suggestions_candidates, ef_search=settings.embedding_ef_search)
+                await r.fulltext_docs(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
+                await r.docs_rows(session, [h.key for h in d[:10]])
+            sql_ms.append((time.perf_counter() - t0) * 1000)
+    await engine.dispose()
+    return encode_ms, sql_ms, vectors
+
+
+async def hnsw_recall(settings, vectors: list[np.ndarray], k: int = 10) -> float:
+    """Share of the exact top-k (numpy over every stored vector) that the HNSW query returns."""
+    from sqlalchemy import text
+
+    from forum import db
+    from forum.embeddings.service import active_embedder
+    from forum.suggestions import repository as r
+
+    engine = db.create_engine(settings.database_url, pool_size=2)
+    sessionmaker = db.create_sessionmaker(engine)
+    async with sessionmaker() as session:
+        model, _ = await active_embedder(session, settings)
+        rows = (await session.execute(text(
+            "SELECT e.question_id, e.embedding::text FROM question_embeddings e JOIN questions q ON q.id = e.question_id "
+            "WHERE e.model = :m AND q.published AND NOT q.archived"
+        ), {"m": model.name})).all()
+        ids = np.array([row[0] for row in rows])
+        matrix = np.array([np.fromstring(row[1][1:-1], sep=",", dtype=np.float32) for row in rows])
+        found = []
+        for vector in vectors:
+            exact = set(ids[np.argsort(-(matrix @ vector))[:k]].tolist())
+            async with session.begin():
+                approx = {h.key for h in await r.nearest_questions(session, model, vector, limit=k, ef_search=settings.embedding_ef_search)}
+            found.append(len(exact & approx) / k)
+    await engine.dispose()
+    return float(np.mean(found))
+
+
+def encoding_throughput(embedder, texts: list[str]) -> float:
+    t0 = time.perf_counter()
+    embedder.encode(texts)
+    return len(texts) / (time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--questions", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--database-name", default=bench_api.DB_NAME)
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args(argv)
+    api_args = bench_api.parse_args(["--questions", str(args.questions), "--database-name", args.database_name]
+                                    + (["--database-url", args.database_url] if args.database_url else []))
+    _, sa_url, _, seed_info = bench_api.prepare_database(api_args)
+
+    from forum.embeddings.service import get_embedder
+    from forum.settings import Settings
+
+    settings = Settings(database_url=sa_url, rate_limit_writes_per_ip=10**9, rate_limit_writes_per_user=10**9, db_pool_size=20)
+    started = time.perf_counter()
+    info = asyncio.run(prepare(settings))
+    print(f"Prepared in {time.perf_counter() - started:.1f} s: {info}", flush=True)
+    texts = asyncio.run(queries(settings, args.requests))
+    encode_ms, sql_ms, vectors = asyncio.run(measure_floor(settings, texts))
+    floor = [e + s for e, s in zip(encode_ms, sql_ms)]
+    c1 = asyncio.run(measure_endpoint(settings, texts, 1))
+    c16 = asyncio.run(measure_endpoint(settings, texts, 16))
+    recall = asyncio.run(hnsw_recall(settings, vectors[:100]))
+    throughput = encoding_throughput(get_embedder(settings), texts * 2)
+
+    def row(name: str, values: list[float]) -> str:
+        return f"| {name:<32} | {percentile(values, 0.5):8.1f} | {percentile(values, 0.95):8.1f} | {len(values):5d} |"
+
+    lines = [
+        f"POST /api/v1/suggestions at {args.questions:,} questions, docs: {info['docs']}, {os.cpu_count()} CPUs",
+        "| measurement                      |  p50 ms  |  p95 ms  |     n |",
+        "|----------------------------------|----------|----------|-------|",
+        row("endpoint, concurrency 1", c1),
+        row("endpoint, concurrency 16", c16),
+        row("floor: encode + SQL (conc. 1)", floor),
+        row("  of which encoding", encode_ms),
+        row("  of which SQL", sql_ms),
+        "",
+        f"endpoint p50 / floor p50 at concurrency 1: {percentile(c1, 0.5) / percentile(floor, 0.5):.2f}x",
+        f"HNSW recall@10 vs exact (ef_search={settings.embedding_ef_search}, 100 queries): {recall:.3f}",
+        f"encoding throughput (batches of {settings.embedding_batch_size}): {throughput:.0f} sentences/s",
+        f"targets: p95 < 40 ms at concurrency 1 -> {'PASS' if percentile(c1, 0.95) < 40 else 'MISS'}; "
+        f"recall@10 >= 0.95 -> {'PASS' if recall >= 0.95 else 'MISS'}",
+    ]
+    print("\n".join(lines))
+    if args.json:
+        figures = {
+            "concurrency_1": {"p50_ms": percentile(c1, 0.5), "p95_ms": percentile(c1, 0.95)},
+            "concurrency_16": {"p50_ms": percentile(c16, 0.5), "p95_ms": percentile(c16, 0.95)},
+            "floor": {"p50_ms": percentile(floor, 0.5), "p95_ms": percentile(floor, 0.95)},
+            "encode": {"p50_ms": percentile(encode_ms, 0.5)}, "sql": {"p50_ms": percentile(sql_ms, 0.5)},
+            "hnsw_recall_at_10": recall, "encode_sentences_per_s": throughput, "prepare": info, "seed": seed_info,
+        }
+        Path(args.json).write_text(json.dumps(figures, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
