@@ -64,8 +64,11 @@ async def fill_question_vectors(session, settings, embedder, model) -> tuple[int
         if i < len(sample):
             vector = base[i]
         else:
-            vector = base[rng.integers(len(base))] + rng.normal(0, NOISE / np.sqrt(base.shape[1]), base.shape[1]).astype(np.float32)
-            vector /= np.linalg.norm(vector)
+            # A blend of two real questions plus noise: spread like real questions, with no tight
+            # clumps of near-copies (ties there would make any approximate index look bad).
+            first, second = base[rng.integers(len(base))], base[rng.integers(len(base))]
+            vector = first + rng.uniform(0.2, 0.8) * second + rng.normal(0, NOISE / np.sqrt(base.shape[1]), base.shape[1]).astype(np.float32)
+            vector = (vector / np.linalg.norm(vector)).astype(np.float32)
         rows.append((r.id, model.name, model.dim, hashlib.sha256(str(r.id).encode()).hexdigest(), r.version, vector))
     raw = await (await session.connection()).get_raw_connection()
     from pgvector.asyncpg import register_vector
@@ -77,17 +80,30 @@ async def fill_question_vectors(session, settings, embedder, model) -> tuple[int
     return len(rows), time.perf_counter() - started
 
 
+async def drop_vectors(settings) -> None:
+    from forum import db
+
+    engine = db.create_engine(settings.database_url, pool_size=1)
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql("TRUNCATE question_embeddings")
+    await engine.dispose()
+
+
 async def prepare(settings) -> dict:
     from docs_index.indexer import index_docs
     from forum import db
     from forum.embeddings.service import active_embedder
 
-    engine = db.create_engine(settings.database_url, pool_size=20)
-    sessionmaker = db.create_sessionmaker(engine)
     info: dict = {}
-    async with sessionmaker() as session, session.begin():
+    # Its own engine: the COPY registers pgvector's asyncpg codec on the connection, which the
+    # SQLAlchemy type (sending text) must not meet again from the pool.
+    engine = db.create_engine(settings.database_url, pool_size=1)
+    async with db.create_sessionmaker(engine)() as session, session.begin():
         model, embedder = await active_embedder(session, settings)
         info["filled_vectors"], info["fill_seconds"] = await fill_question_vectors(session, settings, embedder, model)
+    await engine.dispose()
+    engine = db.create_engine(settings.database_url, pool_size=2)
+    sessionmaker = db.create_sessionmaker(engine)
     if SHARED_DOCS.exists():
         async def load(_model):
             return embedder
@@ -154,19 +170,21 @@ async def measure_floor(settings, texts: list[str]) -> tuple[list[float], list[f
     encode_ms, sql_ms, vectors = [], [], []
     async with sessionmaker() as session:
         model, embedder = await active_embedder(session, settings)
+        await session.commit()
         for subject in texts:
             t0 = time.perf_counter()
             vector = embedder.encode([question_text(subject, "")])[0]
             encode_ms.append((time.perf_counter() - t0) * 1000)
             vectors.append(vector)
             t0 = time.perf_counter()
-            async with session.begin():
-                q = await r.nearest_questions(session, model, vector, limit=settings.suggestions_candidates, ef_search=settings.embedding_ef_search)
-                t = await r.fulltext_questions(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
-                await r.question_rows(session, [h.key for h in q[:10]] + [h.key for h in t[:10]])
-                d = await r.nearest_docs(session, model, vector, limit=settings.suggestions_candidates, ef_search=settings.embedding_ef_search)
-                await r.fulltext_docs(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
-                await r.docs_rows(session, [h.key for h in d[:10]])
+            # One transaction per query, as a request has.
+            q = await r.nearest_questions(session, model, vector, limit=settings.suggestions_candidates, ef_search=settings.embedding_ef_search)
+            t = await r.fulltext_questions(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
+            await r.question_rows(session, [h.key for h in q[:10]] + [h.key for h in t[:10]])
+            d = await r.nearest_docs(session, model, vector, limit=settings.suggestions_candidates, ef_search=settings.embedding_ef_search)
+            await r.fulltext_docs(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
+            await r.docs_rows(session, [h.key for h in d[:10]])
+            await session.commit()
             sql_ms.append((time.perf_counter() - t0) * 1000)
     await engine.dispose()
     return encode_ms, sql_ms, vectors
@@ -193,8 +211,8 @@ async def hnsw_recall(settings, vectors: list[np.ndarray], k: int = 10) -> float
         found = []
         for vector in vectors:
             exact = set(ids[np.argsort(-(matrix @ vector))[:k]].tolist())
-            async with session.begin():
-                approx = {h.key for h in await r.nearest_questions(session, model, vector, limit=k, ef_search=settings.embedding_ef_search)}
+            approx = {h.key for h in await r.nearest_questions(session, model, vector, limit=k, ef_search=settings.embedding_ef_search)}
+            await session.commit()
             found.append(len(exact & approx) / k)
     await engine.dispose()
     return float(np.mean(found))
@@ -213,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--database-name", default=bench_api.DB_NAME)
     parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--refill", action="store_true", help="drop the question vectors and make them again")
     args = parser.parse_args(argv)
     api_args = bench_api.parse_args(["--questions", str(args.questions), "--database-name", args.database_name]
                                     + (["--database-url", args.database_url] if args.database_url else []))
@@ -222,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     from forum.settings import Settings
 
     settings = Settings(database_url=sa_url, rate_limit_writes_per_ip=10**9, rate_limit_writes_per_user=10**9, db_pool_size=20)
+    if args.refill:
+        asyncio.run(drop_vectors(settings))
     started = time.perf_counter()
     info = asyncio.run(prepare(settings))
     print(f"Prepared in {time.perf_counter() - started:.1f} s: {info}", flush=True)

@@ -30,22 +30,28 @@ def index_command(path: Path, url_prefix: str | None, max_chars: int | None, as_
     from forum.embeddings.embedder import aload_embedder
     from forum.settings import Settings
 
+    from forum.jobs.queue import enqueue
+
     from .indexer import index_docs
 
     settings = Settings.from_env()
     # The report lists every warning once; without this, logging's last-resort handler would print them too.
     logging.getLogger("docs_index").addHandler(logging.NullHandler())
-    report = run_in_transaction(
-        lambda session: index_docs(
+    async def index_and_recheck_gaps(session):
+        report = await index_docs(
             session,
             path,
             load_embedder=lambda model: aload_embedder(model.name, settings),
             url_prefix=url_prefix or settings.docs_url_prefix,
             max_chars=max_chars or settings.docs_max_chars,
             embed_batch_size=settings.docs_embed_batch_size,
-        ),
-        settings,
-    )
+        )
+        if report.embedded:
+            # New or changed sections may answer a known docs gap: the worker re-checks them.
+            await enqueue(session, "gaps_check_docs", {}, dedupe_key="gaps-check-docs")
+        return report
+
+    report = run_in_transaction(index_and_recheck_gaps, settings)
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(report)))
         return

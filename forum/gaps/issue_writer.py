@@ -63,7 +63,7 @@ def _day(value: datetime | str) -> str:
     return (datetime.fromisoformat(value) if isinstance(value, str) else value).date().isoformat()
 
 
-def _excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
+def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     flat = " ".join(markdown_to_text(markdown).split())
     if len(flat) <= limit:
         return flat
@@ -150,7 +150,7 @@ def render(detail: GapDetail, links: Links) -> Issue:
             if answer.votes:
                 tags.append(f"{answer.votes:+d} votes")
             out.append(f"- {answer.author}{' (' + ', '.join(tags) + ')' if tags else ''} on {source}, {_day(answer.created_at)}:")
-            out.append(f"  > {_excerpt(answer.body)}")
+            out.append(f"  > {excerpt(answer.body)}")
     else:
         out.append("None yet: nobody has answered these questions.")
     out += [

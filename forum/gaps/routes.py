@@ -60,7 +60,7 @@ def detail_out(detail: service.GapDetail, links: issue_writer.Links) -> GapDetai
         answers=[
             GivenAnswer(
                 reply_id=a.reply_id, question_id=a.question_id, author=a.author, by_support=a.staff, accepted=a.accepted,
-                votes=a.votes, created_at=a.created_at, excerpt=issue_writer._excerpt(a.body),
+                votes=a.votes, created_at=a.created_at, excerpt=issue_writer.excerpt(a.body),
             )
             for a in detail.answers
         ],
