@@ -6,7 +6,7 @@ cache and `forum eval` all rank through them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -57,6 +57,33 @@ def _text_rankings(hits: Sequence[repository.TextHit]) -> dict[str, list[int]]:
     return {"fulltext": [h.key for h in hits], "title": [h.key for h in by_title]}
 
 
+async def _fused(
+    vector_hits: Sequence[repository.VectorHit] | None,
+    text_hits: Sequence[repository.TextHit] | None,
+    systems: Sequence[str],
+    weights: FusionWeights,
+    limit: int,
+    similarities_of: Callable[[list[int]], Awaitable[dict[int, float]]],
+) -> list[Candidate]:
+    """Fuse the retrievers' rankings; candidates found by text only get their exact similarity too."""
+    rankings: dict[str, list[int]] = {}
+    similarity: dict[int, float] = {}
+    if vector_hits is not None:
+        rankings["vector"] = [h.key for h in vector_hits]
+        similarity.update({h.key: h.similarity for h in vector_hits})
+    if text_hits is not None:
+        rankings.update({name: keys for name, keys in _text_rankings(text_hits).items() if name in systems})
+    candidates = fuse(rankings, fusion_weights(weights), weights.k)[:limit]
+    similarity.update(await similarities_of([c.key for c in candidates if c.key not in similarity]))
+    for candidate in candidates:
+        candidate.similarity = similarity.get(candidate.key)
+    return candidates
+
+
+def _uses_text(systems: Sequence[str]) -> bool:
+    return bool({"fulltext", "title"} & set(systems))
+
+
 async def rank_questions(
     session: AsyncSession,
     settings: Settings,
@@ -69,50 +96,36 @@ async def rank_questions(
     weights: FusionWeights | None = None,
 ) -> list[Candidate]:
     """Questions ranked by fused vector and full-text rank, each with its cosine similarity."""
-    weights = weights or weights_from(settings)
     pool = max(limit, settings.suggestions_candidates)
-    rankings: dict[str, list[int]] = {}
-    similarity: dict[int, float] = {}
+    vector_hits = text_hits = None
     if "vector" in systems:
-        hits = await repository.nearest_questions(
+        vector_hits = await repository.nearest_questions(
             session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search, exclude_ids=exclude_ids, only_ids=only_ids
         )
-        rankings["vector"] = [h.key for h in hits]
-        similarity.update({h.key: h.similarity for h in hits})
-    if {"fulltext", "title"} & set(systems):
+    if _uses_text(systems):
         text_hits = await repository.fulltext_questions(
             session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids, only_ids=only_ids
         )
-        rankings.update({name: keys for name, keys in _text_rankings(text_hits).items() if name in systems})
-    candidates = fuse(rankings, fusion_weights(weights), weights.k)[:limit]
-    missing = [c.key for c in candidates if c.key not in similarity]
-    similarity.update(await repository.question_similarities(session, query.model, query.vector, missing))
-    for candidate in candidates:
-        candidate.similarity = similarity.get(candidate.key)
-    return candidates
+    return await _fused(
+        vector_hits, text_hits, systems, weights or weights_from(settings), limit,
+        lambda ids: repository.question_similarities(session, query.model, query.vector, ids),
+    )
 
 
 async def rank_docs(
     session: AsyncSession, settings: Settings, query: Query, *, limit: int, systems: Sequence[str] = ALL_SYSTEMS
 ) -> list[Candidate]:
     """Docs chunks ranked the same way as questions."""
-    weights = weights_from(settings)
     pool = max(limit, settings.suggestions_candidates)
-    rankings: dict[str, list[int]] = {}
-    similarity: dict[int, float] = {}
+    vector_hits = text_hits = None
     if "vector" in systems:
-        hits = await repository.nearest_docs(session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search)
-        rankings["vector"] = [h.key for h in hits]
-        similarity.update({h.key: h.similarity for h in hits})
-    if {"fulltext", "title"} & set(systems):
+        vector_hits = await repository.nearest_docs(session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search)
+    if _uses_text(systems):
         text_hits = await repository.fulltext_docs(session, query.text, limit=pool, max_terms=settings.suggestions_max_terms)
-        rankings.update({name: keys for name, keys in _text_rankings(text_hits).items() if name in systems})
-    candidates = fuse(rankings, fusion_weights(weights), weights.k)[:limit]
-    missing = [c.key for c in candidates if c.key not in similarity]
-    similarity.update(await repository.docs_similarities(session, query.model, query.vector, missing))
-    for candidate in candidates:
-        candidate.similarity = similarity.get(candidate.key)
-    return candidates
+    return await _fused(
+        vector_hits, text_hits, systems, weights_from(settings), limit,
+        lambda ids: repository.docs_similarities(session, query.model, query.vector, ids),
+    )
 
 
 def _strong(candidates: list[Candidate], minimum: float) -> list[Candidate]:
