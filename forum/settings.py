@@ -49,7 +49,7 @@ class Settings:
     # whole forward pass (on 2 busy cores, 2 threads gave a p95 of 200-400 ms, 1 thread under 30 ms).
     embedding_threads: int = 0
     # HNSW candidate list size for nearest-question queries: higher is better recall, slower.
-    embedding_ef_search: int = 100
+    embedding_ef_search: int = 200
     # The docs index (`forum docs index PATH`): where page URLs start, the chunk size cap in characters,
     # and how many chunks are encoded and written per round (bounds memory on a large tree).
     docs_url_prefix: str = "/docs"
