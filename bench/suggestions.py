@@ -44,9 +44,15 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def fill_question_vectors(session, settings, embedder, model) -> tuple[int, float]:
-    """Give every question a vector of the active model; returns (filled, seconds)."""
+    """Give every question its vectors of the active model; returns (filled, seconds).
+
+    Whole-question and subject vectors are made the same way (the sample encoded, the rest blends
+    of the same two sample questions); answer vectors are left out, as for unanswered questions.
+    """
     from sqlalchemy import text
 
+    # Rows from before subject vectors existed are made again.
+    await session.execute(text("DELETE FROM question_embeddings WHERE model = :m AND subject_embedding IS NULL"), {"m": model.name})
     missing = (await session.execute(text(
         "SELECT q.id, q.subject, q.body, q.version FROM questions q WHERE NOT EXISTS "
         "(SELECT 1 FROM question_embeddings e WHERE e.question_id = q.id AND e.model = :m) ORDER BY q.id"
@@ -59,23 +65,29 @@ async def fill_question_vectors(session, settings, embedder, model) -> tuple[int
     rng = np.random.default_rng(7)
     sample = missing[:SAMPLE]
     base = embedder.encode([question_text(r.subject, r.body) for r in sample])
+    subjects = embedder.encode([r.subject for r in sample])
+
+    def blend(vectors: np.ndarray, first: int, second: int, weight: float) -> np.ndarray:
+        # A blend of two real questions plus noise: spread like real questions, with no tight
+        # clumps of near-copies (ties there would make any approximate index look bad).
+        noise = rng.normal(0, NOISE / np.sqrt(vectors.shape[1]), vectors.shape[1]).astype(np.float32)
+        vector = vectors[first] + weight * vectors[second] + noise
+        return (vector / np.linalg.norm(vector)).astype(np.float32)
+
     rows = []
     for i, r in enumerate(missing):
         if i < len(sample):
-            vector = base[i]
+            vector, subject = base[i], subjects[i]
         else:
-            # A blend of two real questions plus noise: spread like real questions, with no tight
-            # clumps of near-copies (ties there would make any approximate index look bad).
-            first, second = base[rng.integers(len(base))], base[rng.integers(len(base))]
-            vector = first + rng.uniform(0.2, 0.8) * second + rng.normal(0, NOISE / np.sqrt(base.shape[1]), base.shape[1]).astype(np.float32)
-            vector = (vector / np.linalg.norm(vector)).astype(np.float32)
-        rows.append((r.id, model.name, model.dim, hashlib.sha256(str(r.id).encode()).hexdigest(), r.version, vector))
+            first, second, weight = rng.integers(len(base)), rng.integers(len(base)), rng.uniform(0.2, 0.8)
+            vector, subject = blend(base, first, second, weight), blend(subjects, first, second, weight)
+        rows.append((r.id, model.name, model.dim, hashlib.sha256(str(r.id).encode()).hexdigest(), r.version, vector, subject))
     raw = await (await session.connection()).get_raw_connection()
     from pgvector.asyncpg import register_vector
 
     await register_vector(raw.driver_connection)
     await raw.driver_connection.copy_records_to_table(
-        "question_embeddings", records=rows, columns=["question_id", "model", "dim", "content_hash", "source_version", "embedding"]
+        "question_embeddings", records=rows, columns=["question_id", "model", "dim", "content_hash", "source_version", "embedding", "subject_embedding"]
     )
     return len(rows), time.perf_counter() - started
 
@@ -173,16 +185,18 @@ async def measure_floor(settings, texts: list[str]) -> tuple[list[float], list[f
         await session.commit()
         for subject in texts:
             t0 = time.perf_counter()
-            vector = embedder.encode([question_text(subject, "")])[0]
+            vector, subject_vector = embedder.encode([question_text(subject, ""), subject])
             encode_ms.append((time.perf_counter() - t0) * 1000)
             vectors.append(vector)
             t0 = time.perf_counter()
             # One transaction per query, as a request has.
             q = await r.nearest_questions(session, model, vector, limit=settings.suggestions_candidates, ef_search=settings.embedding_ef_search)
             t = await r.fulltext_questions(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
+            await r.question_pool_scores(session, model, vector, subject_vector, list({h.key for h in q} | {h.key for h in t}))
             await r.question_rows(session, [h.key for h in q[:10]] + [h.key for h in t[:10]])
             d = await r.nearest_docs(session, model, vector, limit=settings.suggestions_candidates, ef_search=settings.embedding_ef_search)
-            await r.fulltext_docs(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
+            dt = await r.fulltext_docs(session, subject, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms)
+            await r.docs_pool_scores(session, model, vector, list({h.key for h in d} | {h.key for h in dt}))
             await r.docs_rows(session, [h.key for h in d[:10]])
             await session.commit()
             sql_ms.append((time.perf_counter() - t0) * 1000)

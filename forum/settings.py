@@ -66,6 +66,8 @@ class Settings:
     job_backoff_max_seconds: float = 3600.0
     job_backoff_jitter: float = 0.25
     job_timeout_seconds: float = 300.0
+    # Finished jobs are deleted after this long (checked hourly by each worker); dead ones are kept.
+    job_retention_days: float = 14.0
 
     # Suggestions (POST /api/v1/suggestions, GET /questions/{id}/related). Matches under the minimum
     # cosine similarity are left out rather than shown; the fusion weights were chosen on the dev data.
@@ -78,6 +80,9 @@ class Settings:
     fusion_vector_weight: float = 1.0
     fusion_fulltext_weight: float = 0.5
     fusion_title_weight: float = 0.0
+    # Questions only: candidates re-ranked by their subject's and their answer's similarity.
+    fusion_subject_weight: float = 0.5
+    fusion_answer_weight: float = 0.3
     fusion_k: int = 1
     related_cache_seconds: int = 3600
 

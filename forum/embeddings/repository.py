@@ -37,12 +37,35 @@ class QuestionSource:
     subject: str
     body: str
     version: int
+    answer: str | None  # see ANSWER_SQL
 
 
 @dataclass(frozen=True)
 class StoredEmbedding:
     content_hash: str
     source_version: int
+    has_field_vectors: bool  # rows from before the subject/answer vectors lack them
+
+
+@dataclass(frozen=True)
+class EmbeddingRow:
+    question_id: int
+    content_hash: str
+    source_version: int
+    embedding: np.ndarray
+    subject_embedding: np.ndarray
+    answer_embedding: np.ndarray | None
+
+
+#: The answer a question stands for (alias q): its solution, else the best-voted published reply by
+#: someone other than the asker. Suggestions excerpt it and the answer vector encodes it.
+ANSWER_SQL = (
+    "coalesce((SELECT s.body FROM replies s WHERE s.id = q.resolved_by_id AND s.published), "
+    "(SELECT r.body FROM replies r WHERE r.question_id = q.id AND r.published AND r.author_id <> q.author_id "
+    "ORDER BY r.upvotes - r.downvotes DESC, r.created_at LIMIT 1))"
+)
+#: A stored row that answers every query of its model (alias e).
+_UP_TO_DATE = "e.source_version >= q.version AND e.subject_embedding IS NOT NULL"
 
 
 @dataclass(frozen=True)
@@ -124,7 +147,7 @@ async def model_coverage(session: AsyncSession) -> list[tuple[ModelRow, int, int
         text(
             "SELECT m.name, m.dim, m.status, "
             "(SELECT count(*) FROM question_embeddings e JOIN questions q ON q.id = e.question_id "
-            " WHERE e.model = m.name AND e.source_version >= q.version) AS embedded, "
+            f" WHERE e.model = m.name AND {_UP_TO_DATE}) AS embedded, "
             "(SELECT count(*) FROM questions) AS total "
             "FROM embedding_models m ORDER BY m.status, m.name"
         )
@@ -136,7 +159,7 @@ async def count_missing(session: AsyncSession, model: str) -> int:
     row = await session.execute(
         text(
             "SELECT count(*) FROM questions q WHERE NOT EXISTS (SELECT 1 FROM question_embeddings e "
-            "WHERE e.question_id = q.id AND e.model = :model AND e.source_version >= q.version)"
+            f"WHERE e.question_id = q.id AND e.model = :model AND {_UP_TO_DATE})"
         ),
         {"model": model},
     )
@@ -174,42 +197,46 @@ async def drop_model_index(conn: AsyncConnection | AsyncSession, model: str, *, 
 # -- question vectors -------------------------------------------------------------------------------
 async def question_sources(session: AsyncSession, question_ids: Sequence[int]) -> list[QuestionSource]:
     rows = await session.execute(
-        text("SELECT id, subject, body, version FROM questions WHERE id = ANY(:ids) ORDER BY id").bindparams(_ids()),
+        text(f"SELECT q.id, q.subject, q.body, q.version, {ANSWER_SQL} AS answer FROM questions q WHERE q.id = ANY(:ids) ORDER BY q.id")
+        .bindparams(_ids()),
         {"ids": list(question_ids)},
     )
-    return [QuestionSource(r.id, r.subject, r.body, r.version) for r in rows]
+    return [QuestionSource(r.id, r.subject, r.body, r.version, r.answer) for r in rows]
 
 
 async def stored_embeddings(session: AsyncSession, model: str, question_ids: Sequence[int]) -> dict[int, StoredEmbedding]:
     rows = await session.execute(
         text(
-            "SELECT question_id, content_hash, source_version FROM question_embeddings "
+            "SELECT question_id, content_hash, source_version, subject_embedding IS NOT NULL AS complete FROM question_embeddings "
             "WHERE model = :model AND question_id = ANY(:ids)"
         ).bindparams(_ids()),
         {"model": model, "ids": list(question_ids)},
     )
-    return {r.question_id: StoredEmbedding(r.content_hash, r.source_version) for r in rows}
+    return {r.question_id: StoredEmbedding(r.content_hash, r.source_version, r.complete) for r in rows}
 
 
-async def upsert_embeddings(
-    session: AsyncSession, model: str, dim: int, rows: Sequence[tuple[int, str, int, np.ndarray]]
-) -> None:
-    """rows: (question_id, content_hash, source_version, vector). A row read from an older version
-    of the question than the stored one is ignored: two jobs racing can only end on the newer text."""
+async def upsert_embeddings(session: AsyncSession, model: str, dim: int, rows: Sequence[EmbeddingRow]) -> None:
+    """A row read from an older version of the question than the stored one is ignored: two jobs
+    racing can only end on the newer text."""
     if not rows:
         return
     statement = text(
-        "INSERT INTO question_embeddings (question_id, model, dim, content_hash, source_version, embedding) "
-        "VALUES (:question_id, :model, :dim, :content_hash, :source_version, :embedding) "
+        "INSERT INTO question_embeddings (question_id, model, dim, content_hash, source_version, embedding, subject_embedding, answer_embedding) "
+        "VALUES (:question_id, :model, :dim, :content_hash, :source_version, :embedding, :subject_embedding, :answer_embedding) "
         "ON CONFLICT (question_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
-        "source_version = excluded.source_version, embedding = excluded.embedding, dim = excluded.dim, updated_at = now() "
+        "source_version = excluded.source_version, embedding = excluded.embedding, subject_embedding = excluded.subject_embedding, "
+        "answer_embedding = excluded.answer_embedding, dim = excluded.dim, updated_at = now() "
         "WHERE question_embeddings.source_version <= excluded.source_version"
-    ).bindparams(bindparam("embedding", type_=Vector(dim)))
+    ).bindparams(*(bindparam(name, type_=Vector(dim)) for name in ("embedding", "subject_embedding", "answer_embedding")))
     await session.execute(
         statement,
         [
-            {"question_id": qid, "model": model, "dim": dim, "content_hash": digest, "source_version": version, "embedding": vector}
-            for qid, digest, version, vector in rows
+            {
+                "question_id": row.question_id, "model": model, "dim": dim, "content_hash": row.content_hash,
+                "source_version": row.source_version, "embedding": row.embedding,
+                "subject_embedding": row.subject_embedding, "answer_embedding": row.answer_embedding,
+            }
+            for row in rows
         ],
     )
 
@@ -240,7 +267,7 @@ async def enqueue_backfill(session: AsyncSession, model: str | None = None) -> i
             "FROM embedding_models m CROSS JOIN questions q "
             "WHERE m.status = ANY(:statuses) AND (CAST(:model AS text) IS NULL OR m.name = :model) "
             "AND NOT EXISTS (SELECT 1 FROM question_embeddings e "
-            "  WHERE e.question_id = q.id AND e.model = m.name AND e.source_version >= q.version) "
+            f"  WHERE e.question_id = q.id AND e.model = m.name AND {_UP_TO_DATE}) "
             "ON CONFLICT (dedupe_key) WHERE status = 'queued' DO NOTHING"
         ).bindparams(bindparam("statuses", type_=ARRAY(String))),
         {"kind": EMBED_QUESTION, "model": model, "statuses": list(_FILLED)},
@@ -249,8 +276,8 @@ async def enqueue_backfill(session: AsyncSession, model: str | None = None) -> i
 
 
 # -- search -----------------------------------------------------------------------------------------
-def nearest_questions_statement(model: ModelRow, *, visible_only: bool, filter_statuses: bool) -> TextClause:
-    """Parameters: query (the vector), exclude (ids), limit, and statuses when filter_statuses."""
+def nearest_questions_statement(model: ModelRow, *, visible_only: bool, filter_statuses: bool, filter_ids: bool = False) -> TextClause:
+    """Parameters: query (the vector), exclude (ids), limit, statuses when filter_statuses, only (ids) when filter_ids."""
     vector_type = f"vector({int(model.dim)})"
     distance = f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
     filters = [f"e.model = {sql_literal(model.name)}", "NOT (e.question_id = ANY(:exclude))"]
@@ -258,6 +285,9 @@ def nearest_questions_statement(model: ModelRow, *, visible_only: bool, filter_s
         filters.append("q.published AND NOT q.archived")
     if filter_statuses:
         filters.append("q.status = ANY(:statuses)")
+    if filter_ids:
+        # A handful of known candidates (the SemEval rerank): exact distances, the planner skips the index.
+        filters.append("e.question_id = ANY(:only)")
     statement = text(
         f"SELECT e.question_id, {distance} AS distance FROM question_embeddings e "
         f"JOIN questions q ON q.id = e.question_id WHERE {' AND '.join(filters)} "
@@ -265,6 +295,8 @@ def nearest_questions_statement(model: ModelRow, *, visible_only: bool, filter_s
     ).bindparams(bindparam("query", type_=Vector(model.dim)), _ids("exclude"))
     if filter_statuses:
         statement = statement.bindparams(bindparam("statuses", type_=ARRAY(String)))
+    if filter_ids:
+        statement = statement.bindparams(_ids("only"))
     return statement
 
 
@@ -279,6 +311,7 @@ async def nearest_questions(
     statuses: Sequence[str] | None = None,
     max_distance: float | None = None,
     ef_search: int = 100,
+    only_ids: Sequence[int] | None = None,
 ) -> list[Neighbour]:
     """The questions nearest to `query` (a vector of `model`) by cosine distance, nearest first.
 
@@ -288,7 +321,11 @@ async def nearest_questions(
     params: dict[str, object] = {"query": np.asarray(query, dtype=np.float32), "exclude": list(exclude_ids), "limit": limit}
     if statuses is not None:
         params["statuses"] = list(statuses)
-    statement = nearest_questions_statement(model, visible_only=visible_only, filter_statuses=statuses is not None)
+    if only_ids is not None:
+        params["only"] = list(only_ids)
+    statement = nearest_questions_statement(
+        model, visible_only=visible_only, filter_statuses=statuses is not None, filter_ids=only_ids is not None
+    )
     await session.execute(
         text("SELECT set_config('hnsw.ef_search', :ef, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"),
         {"ef": str(max(int(ef_search), limit))},

@@ -112,25 +112,44 @@ async def embed_questions(
     sources = await repository.question_sources(session, question_ids) if targets else []
     if not sources:
         return 0
-    texts = {source.id: question_text(source.subject, source.body) for source in sources}
-    hashes = {qid: content_hash(text) for qid, text in texts.items()}
+    fields = {source.id: field_texts(source) for source in sources}
+    hashes = {qid: fields_hash(texts) for qid, texts in fields.items()}
     encoded = 0
     for model in targets:
-        stored = await repository.stored_embeddings(session, model.name, list(texts))
-        changed = [s for s in sources if s.id not in stored or stored[s.id].content_hash != hashes[s.id]]
-        same_text = [(s.id, s.version) for s in sources if s.id in stored and stored[s.id].content_hash == hashes[s.id]]
-        await repository.bump_source_versions(session, model.name, same_text)
+        stored = await repository.stored_embeddings(session, model.name, list(fields))
+
+        def current(s: repository.QuestionSource) -> bool:
+            row = stored.get(s.id)
+            return row is not None and row.has_field_vectors and row.content_hash == hashes[s.id]
+
+        changed = [s for s in sources if not current(s)]
+        await repository.bump_source_versions(session, model.name, [(s.id, s.version) for s in sources if current(s)])
         if not changed:
             continue
         embedder = await aload_embedder(model.name, settings)
         if embedder.dim != model.dim:
             raise ModelSwitchError(f"model {model.name} encodes {embedder.dim} dimensions but {model.dim} are recorded")
-        vectors = await embedder.aencode([texts[s.id] for s in changed])
-        await repository.upsert_embeddings(
-            session, model.name, model.dim, [(s.id, hashes[s.id], s.version, vector) for s, vector in zip(changed, vectors)]
-        )
+        # One model call for every field of the batch; unanswered questions have no answer to encode.
+        texts = [t for s in changed for t in fields[s.id] if t is not None]
+        vectors = iter(await embedder.aencode(texts))
+        rows = []
+        for s in changed:
+            whole, subject, answer = (None if t is None else next(vectors) for t in fields[s.id])
+            rows.append(repository.EmbeddingRow(s.id, hashes[s.id], s.version, whole, subject, answer))
+        await repository.upsert_embeddings(session, model.name, model.dim, rows)
         encoded += len(changed)
     return encoded
+
+
+def fields_hash(texts: Sequence[str | None]) -> str:
+    """One hash over every field: any of them changing means encoding the question again."""
+    return content_hash("\x1f".join(t or "" for t in texts))
+
+
+def field_texts(source: repository.QuestionSource) -> tuple[str, str, str | None]:
+    """What each of a question's vectors encodes: the whole question, its subject, its answer."""
+    answer = markdown_to_text(source.answer).strip() if source.answer else ""
+    return question_text(source.subject, source.body), source.subject.strip(), answer or None
 
 
 async def start_model_switch(session: AsyncSession, settings: Settings, name: str, *, create_index: bool = True) -> tuple[ModelRow, int]:

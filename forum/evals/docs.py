@@ -24,12 +24,12 @@ from forum.evals.metrics import mean_reciprocal_rank, recall_at_k
 from docs_index.frontmatter import split_front_matter
 from forum.evals.runner import Stopwatch, analyze, scratch_database
 from forum.settings import Settings
-from forum.suggestions.service import encode_query, rank_docs
+from forum.suggestions.service import DOCS_SYSTEMS, encode_query, rank_docs
 
 SYSTEMS: dict[str, tuple[str, ...]] = {
     "fulltext": ("fulltext",),
     "embedding": ("vector",),
-    "hybrid": ("vector", "fulltext", "title"),
+    "hybrid": DOCS_SYSTEMS,
 }
 METRICS = ("recall_at_5", "mrr")
 #: YAML block-scalar markers: tutorial_links.json holds one of these instead of a folded title.

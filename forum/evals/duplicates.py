@@ -21,13 +21,13 @@ from forum.evals.metrics import mean_average_precision, mean_reciprocal_rank, pr
 from forum.evals.runner import EvalAnswer, EvalQuestion, Stopwatch, analyze, embed_all, load_questions, scratch_database
 from forum.settings import Settings
 from forum.suggestions.retrieval import FusionWeights
-from forum.suggestions.service import encode_query, rank_questions
+from forum.suggestions.service import ALL_SYSTEMS, encode_query, rank_questions
 
 #: name in the report -> retrievers handed to rank_questions
 SYSTEMS: dict[str, tuple[str, ...]] = {
     "fulltext": ("fulltext",),
     "embedding": ("vector",),
-    "hybrid": ("vector", "fulltext", "title"),
+    "hybrid": ALL_SYSTEMS,
 }
 METRICS = ("map", "mrr", "p_at_1", "recall_at_10")
 

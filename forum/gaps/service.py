@@ -70,7 +70,8 @@ async def _place(session: AsyncSession, settings: Settings, model: ModelRow, pla
     nearest = await docs_store.nearest_chunks(session, model, plan.centroid, limit=5, ef_search=settings.embedding_ef_search)
     if not nearest:
         return [], None, None
-    query = Query(f"{plan.central.subject}\n{' '.join(plan.terms)}", plan.centroid, model)
+    # The centroid stands for both the whole text and the subject: docs have no subject field.
+    query = Query(f"{plan.central.subject}\n{' '.join(plan.terms)}", plan.centroid, plan.centroid, model)
     placement = [
         {"url": d.url, "page_title": d.page_title, "heading_path": d.heading_path, "snippet": d.snippet, "similarity": d.similarity}
         for d in await docs_suggestions(session, settings, query)

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 EVENT_SUBSCRIBERS: dict[str, tuple[str, ...]] = {
     "question.created": ("embed_question", "slack_announce", "webhook_fanout", "assess_question"),
     "question.edited": ("embed_question", "assess_question"),
-    "reply.created": ("webhook_fanout",),
-    "question.solved": ("webhook_fanout",),
+    # A question's answer vector encodes its solution, else its best reply: both can change here.
+    "reply.created": ("webhook_fanout", "embed_question"),
+    "question.solved": ("webhook_fanout", "embed_question"),
+    "question.unsolved": ("embed_question",),
     "ticket.created": ("webhook_fanout",),
 }
 

@@ -20,6 +20,8 @@ class ClaimedJob:
     payload: dict[str, Any]
     attempts: int
     max_attempts: int
+    # Runs started and never finished: the worker died (killed, out of memory) while running them.
+    unfinished_runs: int = 0
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class DeadJob:
 _CLAIM = text(
     # SKIP LOCKED: a job another worker holds is simply not seen, so two workers never run the same
     # job, and the lock dies with a killed worker's connection, which leaves the job queued.
-    "SELECT id, kind, payload, attempts, max_attempts FROM jobs "
+    "SELECT id, kind, payload, attempts, max_attempts, "
+    "(SELECT count(*) FROM job_starts s WHERE s.job_id = jobs.id) AS unfinished_runs FROM jobs "
     "WHERE status = 'queued' AND run_at <= now() AND kind = ANY(:kinds) AND NOT (id = ANY(:exclude)) "
     "ORDER BY run_at, id LIMIT :limit FOR UPDATE SKIP LOCKED"
 ).bindparams(bindparam("kinds", type_=ARRAY(String)), bindparam("exclude", type_=ARRAY(BigInteger)))
@@ -47,16 +50,53 @@ async def claim_due(
 ) -> list[ClaimedJob]:
     """Lock up to `limit` due jobs of the given kinds until the caller's transaction ends."""
     rows = await session.execute(_CLAIM, {"kinds": list(kinds), "exclude": list(exclude), "limit": limit})
-    return [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts) for r in rows]
+    return [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.max_attempts, r.unfinished_runs) for r in rows]
+
+
+def _id_array(name: str = "ids") -> Any:
+    return bindparam(name, type_=ARRAY(BigInteger))
+
+
+async def record_starts(session: AsyncSession, job_ids: Sequence[int]) -> None:
+    """Run in its own, committed transaction before the jobs run (see JobStart)."""
+    await session.execute(text("INSERT INTO job_starts (job_id) SELECT unnest(:ids)").bindparams(_id_array()), {"ids": list(job_ids)})
+
+
+async def clear_starts(session: AsyncSession, job_ids: Sequence[int]) -> None:
+    await session.execute(text("DELETE FROM job_starts WHERE job_id = ANY(:ids)").bindparams(_id_array()), {"ids": list(job_ids)})
+
+
+async def count_unfinished_runs(session: AsyncSession, job: ClaimedJob, error: str) -> tuple[str, int]:
+    """Count a claimed job's unfinished runs as failed attempts; returns its (status, attempts) after."""
+    row = await session.execute(
+        text(
+            "UPDATE jobs SET attempts = attempts + :runs, last_error = :error, "
+            "status = CASE WHEN attempts + :runs >= max_attempts THEN 'dead' ELSE status END, "
+            "finished_at = CASE WHEN attempts + :runs >= max_attempts THEN now() END "
+            "WHERE id = :id RETURNING status, attempts"
+        ),
+        {"id": job.id, "runs": job.unfinished_runs, "error": error},
+    )
+    status, attempts = row.one()
+    await clear_starts(session, [job.id])
+    return status, attempts
 
 
 async def mark_done(session: AsyncSession, job_ids: Sequence[int]) -> None:
     await session.execute(
-        text("UPDATE jobs SET status = 'done', finished_at = now() WHERE id = ANY(:ids)").bindparams(
-            bindparam("ids", type_=ARRAY(BigInteger))
-        ),
+        text("UPDATE jobs SET status = 'done', finished_at = now() WHERE id = ANY(:ids)").bindparams(_id_array()),
         {"ids": list(job_ids)},
     )
+    await clear_starts(session, job_ids)
+
+
+async def prune_done(session: AsyncSession, older_than_days: float) -> int:
+    """Finished jobs are history once old enough; dead ones stay until an admin retries or discards them."""
+    result = await session.execute(
+        text("DELETE FROM jobs WHERE status = 'done' AND finished_at < now() - make_interval(secs => :seconds)"),
+        {"seconds": older_than_days * 86400},
+    )
+    return result.rowcount or 0
 
 
 async def mark_failed(session: AsyncSession, job_id: int, error: str, retry_in_seconds: float) -> str:
@@ -76,6 +116,7 @@ async def mark_failed(session: AsyncSession, job_id: int, error: str, retry_in_s
         ),
         {"id": job_id, "error": error, "delay": retry_in_seconds},
     )
+    await clear_starts(session, [job_id])
     return row.scalar_one_or_none() or ""
 
 

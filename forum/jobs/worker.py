@@ -29,7 +29,7 @@ import logging
 import random
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -45,6 +45,7 @@ HANDLER_MODULES: tuple[str, ...] = ("forum.embeddings.jobs", "forum.integrations
 
 NOTIFY_CHANNEL = "jobs"
 _MAX_ERROR_CHARS = 4000
+_PRUNE_EVERY_SECONDS = 3600.0
 
 
 class RetryLater(Exception):
@@ -110,6 +111,7 @@ class Worker:
         self._task: asyncio.Task | None = None
         self._listener: Any = None
         self._listener_conn: Any = None
+        self._next_prune = 0.0  # loop time of the next pruning of finished jobs
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -141,6 +143,7 @@ class Worker:
         while not self._stopping:
             self._wake.clear()
             try:
+                await self._prune_when_due()
                 handled = await self.run_once()
                 errors = 0
             except Exception:
@@ -151,6 +154,16 @@ class Worker:
                 continue
             if handled == 0:
                 await self._sleep(self._settings.worker_poll_seconds)
+
+    async def _prune_when_due(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + _PRUNE_EVERY_SECONDS
+        async with self._sessionmaker() as session, session.begin():
+            pruned = await repository.prune_done(session, self._settings.job_retention_days)
+        if pruned:
+            log.info("pruned %d finished job(s) older than %g days", pruned, self._settings.job_retention_days)
 
     async def _sleep(self, seconds: float) -> None:
         try:
@@ -176,7 +189,10 @@ class Worker:
                     claimed += await repository.claim_due(
                         session, [handler.kind], limit=self._settings.worker_batch_size - 1, exclude=[claimed[0].id]
                     )
-                await self._handle(session, handler, claimed)
+                runnable = await self._count_crashed_runs(session, claimed)
+                if runnable:
+                    await self._record_starts(runnable)
+                    await self._handle(session, handler, runnable)
                 recorded = True
             return len(claimed)
         except Exception as exc:
@@ -188,6 +204,27 @@ class Worker:
             return len(claimed)
         finally:
             _settings.reset(token)
+
+    async def _count_crashed_runs(self, session: AsyncSession, jobs: list[ClaimedJob]) -> list[ClaimedJob]:
+        """Runs that died with their worker count as attempts; returns the jobs that have attempts left."""
+        runnable = []
+        for job in jobs:
+            if not job.unfinished_runs:
+                runnable.append(job)
+                continue
+            error = f"the worker stopped (killed or crashed) while running this job, {job.unfinished_runs} time(s)"
+            status, attempts = await repository.count_unfinished_runs(session, job, error)
+            if status == "dead":
+                log.error("job %d (%s) is dead: %s", job.id, job.kind, error)
+            else:
+                log.warning("job %d (%s): %s; running it again", job.id, job.kind, error)
+                runnable.append(replace(job, attempts=attempts, unfinished_runs=0))
+        return runnable
+
+    async def _record_starts(self, jobs: list[ClaimedJob]) -> None:
+        # Committed at once, apart from the jobs' own transaction, so it outlives a killed worker.
+        async with self._sessionmaker() as session, session.begin():
+            await repository.record_starts(session, [job.id for job in jobs])
 
     async def _handle(self, session: AsyncSession, handler: JobHandler, jobs: list[ClaimedJob]) -> None:
         if handler.batch:

@@ -23,7 +23,7 @@ from forum.models.docs import DocsChunk, DocsChunkEmbedding, DocsPage
 from forum.models.embeddings import EmbeddingModel, EmbeddingModelStatus, QuestionEmbedding
 from forum.models.gaps import DocsGap, DocsGapIssue, DocsGapMember, DocsGapRun
 from forum.models.integrations import SlackTopicWebhook, WebhookEndpoint
-from forum.models.jobs import Job
+from forum.models.jobs import Job, JobStart
 from forum.models.suggestions import RelatedCache, SuggestionImpression
 from forum.models.support import (
     Priority,
@@ -50,6 +50,7 @@ __all__ = [
     "EmbeddingModel",
     "EmbeddingModelStatus",
     "Job",
+    "JobStart",
     "Organisation",
     "Priority",
     "Profile",

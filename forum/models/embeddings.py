@@ -49,7 +49,11 @@ class EmbeddingModel(Base):
 
 class QuestionEmbedding(Base):
     __tablename__ = "question_embeddings"
-    __table_args__ = (CheckConstraint("vector_dims(embedding) = dim", name="dim_matches"),)
+    __table_args__ = (
+        CheckConstraint("vector_dims(embedding) = dim", name="dim_matches"),
+        CheckConstraint("subject_embedding IS NULL OR vector_dims(subject_embedding) = dim", name="subject_dim_matches"),
+        CheckConstraint("answer_embedding IS NULL OR vector_dims(answer_embedding) = dim", name="answer_dim_matches"),
+    )
     question_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True)
     model: Mapped[str] = mapped_column(String(300), ForeignKey("embedding_models.name", ondelete="CASCADE"), primary_key=True)
     dim: Mapped[int] = mapped_column(Integer)
@@ -57,5 +61,11 @@ class QuestionEmbedding(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # questions.version the text was read at, so a slow job never overwrites a newer vector.
     source_version: Mapped[int] = mapped_column(Integer)
+    # Subject and body together: what nearest-neighbour search (HNSW) runs on.
     embedding: Mapped[list[float]] = mapped_column(Vector())
+    # Compared only with the candidates that search and full text found (no index): a duplicate
+    # usually words its subject like the original, and a new question often reads like an old answer.
+    subject_embedding: Mapped[list[float] | None] = mapped_column(Vector())
+    # The solution, else the best-voted reply by someone other than the asker; NULL while unanswered.
+    answer_embedding: Mapped[list[float] | None] = mapped_column(Vector())
     updated_at: Mapped[datetime] = created_at_column()

@@ -31,3 +31,19 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobStart(Base):
+    """One row per run of a job that has not finished yet, written and committed before the run.
+
+    A job's own transaction rolls back with a killed worker, taking its attempt count with it; a row
+    here outlives that, so a job that keeps killing its worker is counted and ends in the dead
+    letters instead of being retried forever. No foreign key: the insert must not wait on the
+    claim's row lock.
+    """
+
+    __tablename__ = "job_starts"
+    __table_args__ = (Index("ix_job_starts_job", "job_id"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    job_id: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[datetime] = created_at_column()

@@ -203,6 +203,7 @@ async def unmark_solution(session: AsyncSession, viewer: Profile, ref: str) -> Q
     question.resolved_by_id = None
     await session.flush()
     await repository.refresh_status(session, question.id)
+    await emit(session, "question.unsolved", {"question_id": question.id})
     await session.refresh(question)
     return question
 

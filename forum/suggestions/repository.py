@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger
 
 from docs_index import store as docs_store
-from forum.embeddings.repository import ModelRow, sql_literal
+from forum.embeddings import repository as embeddings_repository
+from forum.embeddings.repository import ANSWER_SQL, ModelRow, sql_literal
 from forum.models import RelatedCache, SuggestionImpression
 
 # Full-text ranking is BM25 (Okapi; k1, b as usual), computed in SQL over the tsvector columns:
@@ -94,6 +95,12 @@ class VectorHit:
 
 
 @dataclass(frozen=True)
+class PoolScores:
+    similarity: float  # of the whole question or chunk to the query
+    fields: dict[str, float]  # field name ("subject", "answer") -> similarity, for the fields it has
+
+
+@dataclass(frozen=True)
 class QuestionRow:
     id: int
     permalink: str
@@ -127,13 +134,6 @@ def _with_id_arrays(statement, params: dict[str, Any], only_ids: Sequence[int] |
     return statement
 
 
-async def _set_ef_search(session: AsyncSession, ef_search: int) -> None:
-    await session.execute(
-        text("SELECT set_config('hnsw.ef_search', :ef, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"),
-        {"ef": str(ef_search)},
-    )
-
-
 async def fulltext_questions(
     session: AsyncSession, query_text: str, *, limit: int, max_terms: int, exclude_ids: Sequence[int] = (), only_ids: Sequence[int] | None = None
 ) -> list[TextHit]:
@@ -157,33 +157,40 @@ async def nearest_questions(
     exclude_ids: Sequence[int] = (),
     only_ids: Sequence[int] | None = None,
 ) -> list[VectorHit]:
-    vector_type = _vector_type(model)
-    distance = f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
-    filters = [f"e.model = {sql_literal(model.name)}", "q.published", "NOT q.archived", "NOT (e.question_id = ANY(:exclude))"]
-    if only_ids is not None:
-        # A handful of known candidates (the SemEval rerank): exact distances, no index needed.
-        filters.append("e.question_id = ANY(:only)")
-    statement = text(
-        f"SELECT e.question_id, 1 - ({distance}) AS similarity FROM question_embeddings e "
-        f"JOIN questions q ON q.id = e.question_id WHERE {' AND '.join(filters)} ORDER BY {distance} LIMIT :limit"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)))
-    await _set_ef_search(session, max(ef_search, limit))
-    params = {"query": np.asarray(vector, dtype=np.float32), "limit": limit, "exclude": list(exclude_ids)}
-    rows = await session.execute(_with_id_arrays(statement, params, only_ids), params)
-    return sorted((VectorHit(r.question_id, float(r.similarity)) for r in rows), key=lambda h: -h.similarity)
+    """Visible questions by the HNSW search of forum/embeddings, nearest first."""
+    found = await embeddings_repository.nearest_questions(
+        session, model, vector, limit=limit, exclude_ids=exclude_ids, ef_search=ef_search, only_ids=only_ids
+    )
+    return [VectorHit(n.question_id, n.similarity) for n in found]
 
 
-async def question_similarities(session: AsyncSession, model: ModelRow, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
-    """Exact similarities of candidates found by text only, so every shown match can be judged on one scale."""
+async def question_pool_scores(
+    session: AsyncSession, model: ModelRow, vector: np.ndarray, subject_vector: np.ndarray, ids: Sequence[int]
+) -> dict[int, PoolScores]:
+    """Exact similarities of the candidates the retrievers found: the whole question (shown and
+    used to leave weak matches out), and its subject and answer fields (ranked again)."""
     if not ids:
         return {}
     vector_type = _vector_type(model)
+
+    def similarity(column: str, query: str) -> str:
+        return f"1 - (({column}::{vector_type}) <=> CAST(:{query} AS {vector_type}))"
+
     statement = text(
-        f"SELECT question_id, 1 - ((embedding::{vector_type}) <=> CAST(:query AS {vector_type})) AS similarity "
+        f"SELECT question_id, {similarity('embedding', 'query')} AS whole, {similarity('subject_embedding', 'subject')} AS subject, "
+        f"{similarity('answer_embedding', 'query')} AS answer "
         f"FROM question_embeddings WHERE model = {sql_literal(model.name)} AND question_id = ANY(:ids)"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)), bindparam("ids", type_=ARRAY(BigInteger)))
-    rows = await session.execute(statement, {"query": np.asarray(vector, dtype=np.float32), "ids": list(ids)})
-    return {r.question_id: float(r.similarity) for r in rows}
+    ).bindparams(
+        bindparam("query", type_=Vector(model.dim)), bindparam("subject", type_=Vector(model.dim)), bindparam("ids", type_=ARRAY(BigInteger))
+    )
+    params = {"query": np.asarray(vector, dtype=np.float32), "subject": np.asarray(subject_vector, dtype=np.float32), "ids": list(ids)}
+    rows = await session.execute(statement, params)
+    return {
+        r.question_id: PoolScores(
+            float(r.whole), {name: float(value) for name, value in (("subject", r.subject), ("answer", r.answer)) if value is not None}
+        )
+        for r in rows
+    }
 
 
 async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, QuestionRow]:
@@ -191,10 +198,8 @@ async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
     if not ids:
         return {}
     statement = text(
-        "SELECT q.id, q.permalink, q.subject, q.status, q.reply_count, q.created_at, "
-        "coalesce(s.body, (SELECT r.body FROM replies r WHERE r.question_id = q.id AND r.published "
-        "  AND r.author_id <> q.author_id ORDER BY r.upvotes - r.downvotes DESC, r.created_at LIMIT 1)) AS answer "
-        "FROM questions q LEFT JOIN replies s ON s.id = q.resolved_by_id AND s.published WHERE q.id = ANY(:ids)"
+        f"SELECT q.id, q.permalink, q.subject, q.status, q.reply_count, q.created_at, {ANSWER_SQL} AS answer "
+        "FROM questions q WHERE q.id = ANY(:ids)"
     ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
     rows = await session.execute(statement, {"ids": list(ids)})
     return {r.id: QuestionRow(r.id, r.permalink, r.subject, r.status, r.reply_count, r.created_at, r.answer) for r in rows}
@@ -213,8 +218,9 @@ async def nearest_docs(session: AsyncSession, model: ModelRow, vector: np.ndarra
     return [VectorHit(chunk_id, similarity) for chunk_id, similarity in pairs]
 
 
-async def docs_similarities(session: AsyncSession, model: ModelRow, vector: np.ndarray, ids: Sequence[int]) -> dict[int, float]:
-    return await docs_store.chunk_similarities(session, model, vector, ids)
+async def docs_pool_scores(session: AsyncSession, model: ModelRow, vector: np.ndarray, ids: Sequence[int]) -> dict[int, PoolScores]:
+    similarities = await docs_store.chunk_similarities(session, model, vector, ids)
+    return {chunk_id: PoolScores(similarity, {}) for chunk_id, similarity in similarities.items()}
 
 
 async def docs_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, DocsChunkRow]:

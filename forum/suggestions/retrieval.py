@@ -8,7 +8,7 @@ fused score so weak matches can be left out whatever their rank.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -20,6 +20,10 @@ class FusionWeights:
     vector: float = 1.0
     fulltext: float = 0.5
     title: float = 0.0
+    # Questions only: the candidates of the lists above ranked again by the similarity of their
+    # subject to the typed subject, and of their answer to the typed question.
+    subject: float = 0.5
+    answer: float = 0.3
     k: int = 1
 
 
@@ -44,9 +48,10 @@ def fuse(rankings: Mapping[str, Sequence[Hashable]], weights: Mapping[str, float
 
 
 def fusion_weights(weights: FusionWeights) -> dict[str, float]:
-    return {"vector": weights.vector, "fulltext": weights.fulltext, "title": weights.title}
+    return {"vector": weights.vector, "fulltext": weights.fulltext, "title": weights.title, "subject": weights.subject, "answer": weights.answer}
 
 
-def max_score(weights: FusionWeights) -> float:
-    """The fused score of a candidate ranked first everywhere: scores are shown divided by it (0..1)."""
-    return sum(fusion_weights(weights).values()) / (weights.k + 1)
+def max_score(weights: FusionWeights, systems: Iterable[str]) -> float:
+    """The fused score of a candidate ranked first by every list of `systems`: scores are shown divided by it (0..1)."""
+    by_name = fusion_weights(weights)
+    return sum(by_name[name] for name in set(systems)) / (weights.k + 1)

@@ -23,7 +23,10 @@ from forum.suggestions import repository
 from forum.suggestions.retrieval import Candidate, FusionWeights, fuse, fusion_weights, max_score
 from forum.suggestions.schemas import DocSuggestion, QuestionSuggestion, SuggestionsOut
 
-ALL_SYSTEMS = ("vector", "fulltext", "title")
+#: Retrievers and re-rankers of questions; docs chunks have no subject or answer field.
+ALL_SYSTEMS = ("vector", "fulltext", "title", "subject", "answer")
+DOCS_SYSTEMS = ("vector", "fulltext", "title")
+_FIELDS = ("subject", "answer")
 ANSWERED = ("answered", "resolved")
 
 
@@ -32,24 +35,27 @@ def weights_from(settings: Settings) -> FusionWeights:
         vector=settings.fusion_vector_weight,
         fulltext=settings.fusion_fulltext_weight,
         title=settings.fusion_title_weight,
+        subject=settings.fusion_subject_weight,
+        answer=settings.fusion_answer_weight,
         k=settings.fusion_k,
     )
 
 
 @dataclass(frozen=True)
 class Query:
-    """A text and its vector under the active model, encoded once per request."""
+    """A text and its vectors under the active model, encoded once per request."""
 
     text: str
-    vector: np.ndarray
+    vector: np.ndarray  # subject and body
+    subject_vector: np.ndarray
     model: ModelRow
 
 
 async def encode_query(session: AsyncSession, settings: Settings, subject: str, body: str | None) -> Query:
     text = question_text(subject, body or "")
     model, embedder = await active_embedder(session, settings)
-    vector = (await embedder.aencode([text]))[0]
-    return Query(text, vector, model)
+    vector, subject_vector = await embedder.aencode([text, subject.strip() or text])
+    return Query(text, vector, subject_vector, model)
 
 
 def _text_rankings(hits: Sequence[repository.TextHit]) -> dict[str, list[int]]:
@@ -63,20 +69,27 @@ async def _fused(
     systems: Sequence[str],
     weights: FusionWeights,
     limit: int,
-    similarities_of: Callable[[list[int]], Awaitable[dict[int, float]]],
+    scores_of: Callable[[list[int]], Awaitable[dict[int, repository.PoolScores]]],
 ) -> list[Candidate]:
-    """Fuse the retrievers' rankings; candidates found by text only get their exact similarity too."""
+    """Fuse the retrievers' rankings with the fields' rankings of the same candidates.
+
+    Every candidate gets its exact similarity, so a match found by text only is judged on the
+    same scale as one found by meaning.
+    """
     rankings: dict[str, list[int]] = {}
-    similarity: dict[int, float] = {}
     if vector_hits is not None:
         rankings["vector"] = [h.key for h in vector_hits]
-        similarity.update({h.key: h.similarity for h in vector_hits})
     if text_hits is not None:
         rankings.update({name: keys for name, keys in _text_rankings(text_hits).items() if name in systems})
+    pool = list(dict.fromkeys(key for keys in rankings.values() for key in keys))
+    scores = await scores_of(pool)
+    for field in _FIELDS:
+        if field in systems:
+            with_field = [key for key in pool if key in scores and field in scores[key].fields]
+            rankings[field] = sorted(with_field, key=lambda key: -scores[key].fields[field])
     candidates = fuse(rankings, fusion_weights(weights), weights.k)[:limit]
-    similarity.update(await similarities_of([c.key for c in candidates if c.key not in similarity]))
     for candidate in candidates:
-        candidate.similarity = similarity.get(candidate.key)
+        candidate.similarity = scores[candidate.key].similarity if candidate.key in scores else None
     return candidates
 
 
@@ -108,12 +121,12 @@ async def rank_questions(
         )
     return await _fused(
         vector_hits, text_hits, systems, weights or weights_from(settings), limit,
-        lambda ids: repository.question_similarities(session, query.model, query.vector, ids),
+        lambda ids: repository.question_pool_scores(session, query.model, query.vector, query.subject_vector, ids),
     )
 
 
 async def rank_docs(
-    session: AsyncSession, settings: Settings, query: Query, *, limit: int, systems: Sequence[str] = ALL_SYSTEMS
+    session: AsyncSession, settings: Settings, query: Query, *, limit: int, systems: Sequence[str] = DOCS_SYSTEMS
 ) -> list[Candidate]:
     """Docs chunks ranked the same way as questions."""
     pool = max(limit, settings.suggestions_candidates)
@@ -124,7 +137,7 @@ async def rank_docs(
         text_hits = await repository.fulltext_docs(session, query.text, limit=pool, max_terms=settings.suggestions_max_terms)
     return await _fused(
         vector_hits, text_hits, systems, weights_from(settings), limit,
-        lambda ids: repository.docs_similarities(session, query.model, query.vector, ids),
+        lambda ids: repository.docs_pool_scores(session, query.model, query.vector, ids),
     )
 
 
@@ -140,7 +153,7 @@ async def question_suggestions(
     rows = await repository.question_rows(session, [c.key for c in ranked])
     # Questions with an answer help the asker now; open ones only say "you are not alone".
     ranked.sort(key=lambda c: rows[c.key].status not in ANSWERED if c.key in rows else True)
-    top = max_score(weights_from(settings))
+    top = max_score(weights_from(settings), ALL_SYSTEMS)
     out = []
     for candidate in ranked[: settings.suggestions_question_limit]:
         row = rows.get(candidate.key)
@@ -164,7 +177,7 @@ async def question_suggestions(
 async def docs_suggestions(session: AsyncSession, settings: Settings, query: Query) -> list[DocSuggestion]:
     ranked = _strong(await rank_docs(session, settings, query, limit=settings.suggestions_candidates), settings.suggestions_min_docs_similarity)
     rows = await repository.docs_rows(session, [c.key for c in ranked])
-    top = max_score(weights_from(settings))
+    top = max_score(weights_from(settings), DOCS_SYSTEMS)
     out: list[DocSuggestion] = []
     seen_pages: set[str] = set()
     for candidate in ranked:

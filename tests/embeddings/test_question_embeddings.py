@@ -11,7 +11,8 @@ from forum.jobs.queue import emit
 from forum.jobs.worker import Worker
 from forum.models import QuestionEmbedding
 from forum.models.embeddings import DEFAULT_EMBEDDING_MODEL
-from tests.factories import make_profile, make_question
+from forum.questions import service as questions_service
+from tests.factories import make_profile, make_question, make_reply
 
 
 @pytest.fixture
@@ -43,8 +44,31 @@ async def test_a_new_question_is_embedded_by_the_worker(db_session, author, embe
     assert (stored.model, stored.dim) == (DEFAULT_EMBEDDING_MODEL, 384)
     expected_text = "Heatmaps not loading\n\nThe toolbar opens but heatmap is empty."
     assert service.question_text(question.subject, question.body) == expected_text
-    assert stored.content_hash == service.content_hash(expected_text)
+    assert stored.content_hash == service.fields_hash([expected_text, "Heatmaps not loading", None])
     np.testing.assert_allclose(np.asarray(stored.embedding), embedder.encode([expected_text])[0], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(stored.subject_embedding), embedder.encode(["Heatmaps not loading"])[0], atol=1e-5)
+    assert stored.answer_embedding is None  # nobody has answered yet
+
+
+async def test_the_answer_vector_follows_the_best_reply_then_the_solution(db_session, author, embed_worker, embedder, test_settings):
+    question = await make_question(db_session, author, "Heatmaps not loading", "The toolbar opens but the heatmap is empty.")
+    helper, other = await make_profile(db_session), await make_profile(db_session)
+    first = await make_reply(db_session, question, helper, "Turn on **heatmaps** in project settings.")
+    await emit(db_session, "question.created", {"question_id": question.id})
+    await embed_worker.run_until_idle()
+    stored = await _stored(db_session, question.id)
+    np.testing.assert_allclose(np.asarray(stored.answer_embedding), embedder.encode(["Turn on heatmaps in project settings."])[0], atol=1e-5)
+
+    second = await make_reply(db_session, question, other, "Your CSP blocks the toolbar script.")
+    await questions_service.mark_solution(db_session, author, question.permalink, second.id)
+    assert await embed_worker.run_until_idle() >= 1
+    stored = await _stored(db_session, question.id)
+    np.testing.assert_allclose(np.asarray(stored.answer_embedding), embedder.encode(["Your CSP blocks the toolbar script."])[0], atol=1e-5)
+
+    await questions_service.unmark_solution(db_session, author, question.permalink)
+    await embed_worker.run_until_idle()
+    stored = await _stored(db_session, question.id)
+    np.testing.assert_allclose(np.asarray(stored.answer_embedding), embedder.encode(["Turn on heatmaps in project settings."])[0], atol=1e-5)
 
 
 async def test_nearest_questions_rank_similar_ones_first_and_respect_filters(db_session, author, embedder, test_settings):
@@ -103,7 +127,7 @@ async def test_an_edit_re_embeds_and_unchanged_text_is_not_encoded_again(db_sess
 
     after = await _stored(db_session, question.id)
     new_text = "Cohort is empty\n\nMy dynamic cohort has no persons after changing the filter."
-    assert after.content_hash == service.content_hash(new_text) != old_hash
+    assert after.content_hash == service.fields_hash([new_text, "Cohort is empty", None]) != old_hash
     assert after.source_version == question.version
     np.testing.assert_allclose(np.asarray(after.embedding), embedder.encode([new_text])[0], atol=1e-5)
     assert not np.allclose(np.asarray(after.embedding), old_vector, atol=1e-3)
@@ -135,4 +159,4 @@ async def test_backfill_queues_each_missing_or_stale_question_once(db_session, a
     await embed_worker.run_until_idle()
     assert await repository.count_missing(db_session, DEFAULT_EMBEDDING_MODEL) == 0
     stored = await _stored(db_session, stale.id)
-    assert stored.content_hash == service.content_hash("Toolbar will not open\n\nIt shows a blank page.")
+    assert stored.content_hash == service.fields_hash(["Toolbar will not open\n\nIt shows a blank page.", "Toolbar will not open", None])

@@ -19,6 +19,7 @@ FLAKY = "test.worker.flaky"
 WRITE = "test.worker.write"
 WRITE_MANY = "test.worker.write_many"
 SLOW = "test.worker.slow"
+FATAL = "test.worker.fatal"
 
 _who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="?")
 runs: list[tuple[str, int]] = []
@@ -43,6 +44,19 @@ async def _record(session, payload):
 async def _flaky(session, payload):
     if flaky_failing:
         raise RuntimeError("boom: the webhook answered 503")
+
+
+class WorkerDied(BaseException):
+    """What the worker sees of a process killed mid-job: nothing after this point runs or commits."""
+
+
+fatal_runs: list[int] = []
+
+
+@job_handler(FATAL)
+async def _fatal(session, payload):
+    fatal_runs.append(payload["n"])
+    raise WorkerDied()
 
 
 @job_handler(WRITE)
@@ -216,3 +230,54 @@ async def test_new_job_wakes_an_idle_worker_without_waiting_for_its_poll(committ
     finally:
         await worker.stop()
     assert [n for _, n in runs] == [7]
+
+
+async def test_a_job_that_keeps_killing_its_worker_ends_in_the_dead_letters(committed_sessionmaker, test_settings, committed_cleanup):
+    fatal_runs.clear()
+    async with committed_sessionmaker() as session, session.begin():
+        await enqueue(session, FATAL, {"n": 1}, max_attempts=2)
+
+    # Each run dies with its transaction, so the job's own attempt count never moves...
+    for _ in range(2):
+        with pytest.raises(WorkerDied):
+            await Worker(committed_sessionmaker, test_settings, kinds=[FATAL]).run_once()
+    # ...but the runs were recorded apart from it: the next worker counts them and gives up.
+    assert await Worker(committed_sessionmaker, test_settings, kinds=[FATAL]).run_until_idle() == 1
+    assert fatal_runs == [1, 1]
+    async with committed_sessionmaker() as session:
+        dead = await repository.list_dead(session, kind=FATAL)
+        assert [(d.payload["n"], d.attempts) for d in dead] == [(1, 2)]
+        assert "worker stopped" in dead[0].last_error
+        left = await session.execute(text("SELECT count(*) FROM job_starts s JOIN jobs j ON j.id = s.job_id WHERE j.kind = :k"), {"k": FATAL})
+        assert left.scalar_one() == 0
+
+
+async def test_a_run_that_died_once_still_gets_its_remaining_attempts(committed_sessionmaker, test_settings, committed_cleanup):
+    fatal_runs.clear()
+    async with committed_sessionmaker() as session, session.begin():
+        await enqueue(session, FATAL, {"n": 2}, max_attempts=3)
+    with pytest.raises(WorkerDied):
+        await Worker(committed_sessionmaker, test_settings, kinds=[FATAL]).run_once()
+    async with committed_sessionmaker() as session, session.begin():
+        # The cause is fixed (here: the job now writes a team instead of dying).
+        await session.execute(text("UPDATE jobs SET kind = :w, payload = '{\"name\": \"revived\"}' WHERE kind = :k"), {"w": WRITE, "k": FATAL})
+    assert await Worker(committed_sessionmaker, test_settings, kinds=[WRITE]).run_until_idle() == 1
+    async with committed_sessionmaker() as session, session.begin():
+        job = (await session.execute(text("SELECT status, attempts FROM jobs WHERE kind = :w"), {"w": WRITE})).one()
+        assert tuple(job) == ("done", 1)  # the dead run counted once
+        await session.execute(text("DELETE FROM teams WHERE name = 'revived'"))
+
+
+async def test_finished_jobs_are_pruned_after_the_retention_period(db_session, sessionmaker, test_settings):
+    await enqueue(db_session, RECORD, {"n": 100})
+    await enqueue(db_session, FLAKY, {"n": 101}, max_attempts=1)
+    await db_session.execute(
+        text("UPDATE jobs SET status = CASE WHEN kind = :r THEN 'done' ELSE 'dead' END, finished_at = now() - interval '20 days' "
+             "WHERE kind IN (:r, :f)"),
+        {"r": RECORD, "f": FLAKY},
+    )
+    await enqueue(db_session, RECORD, {"n": 102})
+    await Worker(sessionmaker, test_settings.replace(job_retention_days=14), kinds=[RECORD])._prune_when_due()
+    left = await db_session.execute(text("SELECT kind, status FROM jobs WHERE kind IN (:r, :f) ORDER BY id"), {"r": RECORD, "f": FLAKY})
+    # The old finished job is gone; the dead one waits for an admin, the queued one for a worker.
+    assert left.tuples().all() == [(FLAKY, "dead"), (RECORD, "queued")]
