@@ -326,34 +326,44 @@ def _nearest_vectors_sql(model: ModelRow) -> str:
     )
 
 
-async def nearest_chunk_similarities(
-    session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], *, limit: int = 10, ef_search: int = 100
-) -> list[tuple[int, float]]:
-    """(chunk id, cosine similarity) of the `limit` chunks nearest to `query`, best first. A chunk's
-    similarity is that of the nearer of its two vectors (text, heading); each chunk appears once."""
-    # Each chunk has two vectors, so twice the limit of nearest vectors holds `limit` chunks.
-    statement = text(
-        f"SELECT chunk_id, min(distance) AS distance FROM ({_nearest_vectors_sql(model)}) near "
-        "GROUP BY chunk_id ORDER BY distance, chunk_id LIMIT :limit"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)))
-    await _set_ef_search(session, ef_search, 2 * limit)
-    rows = await session.execute(statement, {"query": np.asarray(query, dtype=np.float32), "limit": limit, "fetch": 2 * limit})
-    return [(r.chunk_id, 1.0 - float(r.distance)) for r in rows]
+@dataclass(frozen=True)
+class VectorCandidates:
+    nearest: list[int]  # chunk ids by the HNSW search, nearest first
+    similarities: dict[int, float]  # of the nearest and the extra chunks asked for
 
 
-async def chunk_similarities(
-    session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], chunk_ids: Sequence[int]
-) -> dict[int, float]:
-    """Cosine similarity of `query` to each of these chunks (the nearer of its two vectors)."""
-    if not chunk_ids:
-        return {}
+async def chunk_vector_candidates(
+    session: AsyncSession,
+    model: ModelRow,
+    query: np.ndarray | Sequence[float],
+    *,
+    limit: int = 10,
+    ef_search: int = 100,
+    extra_ids: Sequence[int] = (),
+    search: bool = True,
+) -> VectorCandidates:
+    """The `limit` chunks nearest to `query` (when `search`), and the cosine similarity of those and
+    of `extra_ids` (chunks another retriever found), in one statement. A chunk's similarity is that
+    of the nearer of its two vectors (text, heading); each chunk appears once."""
     distance = _distance_sql(model)
+    # Each chunk has two vectors, so twice the limit of nearest vectors holds `limit` chunks.
+    near = (
+        f"SELECT chunk_id, min(distance) AS distance FROM ({_nearest_vectors_sql(model)}) v "
+        "GROUP BY chunk_id ORDER BY distance, chunk_id LIMIT :limit"
+    ) if search else "SELECT NULL::bigint AS chunk_id, NULL::float8 AS distance WHERE false"
     statement = text(
-        f"SELECT e.chunk_id, min({distance}) AS distance FROM docs_chunk_embeddings e "
-        f"WHERE e.model = {sql_literal(model.name)} AND e.chunk_id = ANY(:ids) GROUP BY e.chunk_id"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)), _ids("ids"))
-    rows = await session.execute(statement, {"query": np.asarray(query, dtype=np.float32), "ids": list(chunk_ids)})
-    return {r.chunk_id: 1.0 - float(r.distance) for r in rows}
+        f"WITH near AS MATERIALIZED ({near}), "
+        "pool AS (SELECT chunk_id FROM near UNION SELECT unnest(CAST(:extra AS bigint[]))) "
+        f"SELECT e.chunk_id, near.distance AS rank_distance, min({distance}) AS distance "
+        f"FROM pool JOIN docs_chunk_embeddings e ON e.chunk_id = pool.chunk_id AND e.model = {sql_literal(model.name)} "
+        "LEFT JOIN near ON near.chunk_id = e.chunk_id GROUP BY e.chunk_id, near.distance"
+    ).bindparams(bindparam("query", type_=Vector(model.dim)), _ids("extra"))
+    if search:
+        await _set_ef_search(session, ef_search, 2 * limit)
+    params = {"query": np.asarray(query, dtype=np.float32), "limit": limit, "fetch": 2 * limit, "extra": list(extra_ids)}
+    rows = (await session.execute(statement, params)).all()
+    nearest = sorted((r for r in rows if r.rank_distance is not None), key=lambda r: (r.rank_distance, r.chunk_id))
+    return VectorCandidates([r.chunk_id for r in nearest], {r.chunk_id: 1.0 - float(r.distance) for r in rows})
 
 
 async def nearest_chunks(

@@ -48,6 +48,11 @@ class Settings:
     # leaves room for PostgreSQL and the event loop: a torch thread that loses its core stalls the
     # whole forward pass (on 2 busy cores, 2 threads gave a p95 of 200-400 ms, 1 thread under 30 ms).
     embedding_threads: int = 0
+    # "onnx": queries of a few sentences run through ONNX Runtime when it reproduces the model's
+    # vectors (2x faster for one sentence; forum/embeddings/onnx_runtime.py); "torch": never.
+    embedding_runtime: str = "onnx"
+    # Where the ONNX export of each model is kept between runs.
+    embedding_cache_dir: Path = PROJECT_ROOT / ".data" / "models"
     # HNSW candidate list size for nearest-question queries: higher is better recall, slower.
     embedding_ef_search: int = 200
     # The docs index (`forum docs index PATH`): where page URLs start, the chunk size cap in characters,
@@ -191,6 +196,10 @@ class Settings:
     gaps_github_api_url: str = "https://api.github.com"
     gaps_github_labels: str = "docs,docs-gap"
     gaps_github_timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.embedding_runtime not in ("onnx", "torch"):
+            raise ValueError(f"embedding_runtime: expected 'onnx' or 'torch', got {self.embedding_runtime!r}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

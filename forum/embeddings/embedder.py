@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from forum.embeddings.onnx_runtime import OnnxEncoder, load_onnx_encoder
 from forum.models.embeddings import DEFAULT_EMBEDDING_MODEL
 from forum.settings import Settings, _default_model
 
@@ -26,6 +27,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 _PACKAGED_PATH = Path(_default_model())
+#: Inputs up to this many texts (a query, a draft's subject and body) take the ONNX path; bulk
+#: encoding (indexing, backfills) stays on torch, whose batching is already efficient.
+FAST_PATH_MAX_TEXTS = 8
 
 
 def model_name_for(source: str) -> str:
@@ -58,8 +62,10 @@ class Embedder:
     """Thread-safe. One forward pass runs at a time: each already uses every core torch is given,
     so running two at once would only make both slower."""
 
-    def __init__(self, model, model_name: str, batch_size: int) -> None:  # noqa: ANN001 - SentenceTransformer
+    def __init__(self, model, model_name: str, batch_size: int, fast: OnnxEncoder | None = None) -> None:  # noqa: ANN001 - SentenceTransformer
         self._model = model
+        # Queries of a few sentences go through ONNX Runtime when it gives the same vectors (onnx_runtime.py).
+        self._fast = fast
         self.model_name = model_name
         self.dim = int((model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else model.get_sentence_embedding_dimension()))
         self.batch_size = batch_size
@@ -71,11 +77,21 @@ class Embedder:
         self._thread: threading.Thread | None = None
         self._thread_lock = threading.Lock()
 
+    @property
+    def query_runtime(self) -> str:
+        return "onnx" if self._fast is not None else "torch"
+
+    def torch_only(self) -> Embedder:
+        """The same model without the ONNX path: the baseline bench/embeddings.py compares against."""
+        return Embedder(self._model, self.model_name, self.batch_size)
+
     def encode(self, texts: list[str], batch_size: int | None = None) -> np.ndarray:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         clipped = [text[: self.max_chars] for text in texts]
         with self._lock:
+            if self._fast is not None and len(clipped) <= FAST_PATH_MAX_TEXTS:
+                return self._fast.encode(clipped)
             vectors = self._model.encode(
                 clipped,
                 batch_size=batch_size or self.batch_size,
@@ -165,7 +181,10 @@ def load_embedder(model_name: str, settings: Settings) -> Embedder:
 
             model = SentenceTransformer(model_source(model_name))
             model.eval()
-            embedder = Embedder(model, model_name, settings.embedding_batch_size)
+            fast = None
+            if settings.embedding_runtime == "onnx":
+                fast = load_onnx_encoder(model, model_name, settings.embedding_cache_dir, torch_threads(settings.embedding_threads))
+            embedder = Embedder(model, model_name, settings.embedding_batch_size, fast)
             embedder.encode(["warm up"])  # the first call pays one-off allocations; not a user's query
             _EMBEDDERS[model_name] = embedder
     return _EMBEDDERS[model_name]
@@ -188,8 +207,12 @@ def available_cpus() -> int:
     return max(1, cpus)
 
 
+def torch_threads(configured: int) -> int:
+    # Half the CPUs by default: see Settings.embedding_threads for the measurement behind it.
+    return configured if configured > 0 else max(1, available_cpus() // 2)
+
+
 def _configure_torch(threads: int) -> None:
     import torch
 
-    # Half the CPUs by default: see Settings.embedding_threads for the measurement behind it.
-    torch.set_num_threads(threads if threads > 0 else max(1, available_cpus() // 2))
+    torch.set_num_threads(torch_threads(threads))

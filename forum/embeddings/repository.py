@@ -276,8 +276,11 @@ async def enqueue_backfill(session: AsyncSession, model: str | None = None) -> i
 
 
 # -- search -----------------------------------------------------------------------------------------
-def nearest_questions_statement(model: ModelRow, *, visible_only: bool, filter_statuses: bool, filter_ids: bool = False) -> TextClause:
-    """Parameters: query (the vector), exclude (ids), limit, statuses when filter_statuses, only (ids) when filter_ids."""
+def nearest_questions_sql(model: ModelRow, *, visible_only: bool, filter_statuses: bool = False, filter_ids: bool = False) -> str:
+    """The HNSW search as SQL text, also used as a CTE by suggestions (forum/suggestions/repository.py).
+
+    Parameters: query (the vector), exclude (ids), limit, statuses when filter_statuses, only (ids) when filter_ids.
+    """
     vector_type = f"vector({int(model.dim)})"
     distance = f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
     filters = [f"e.model = {sql_literal(model.name)}", "NOT (e.question_id = ANY(:exclude))"]
@@ -288,16 +291,31 @@ def nearest_questions_statement(model: ModelRow, *, visible_only: bool, filter_s
     if filter_ids:
         # A handful of known candidates (the SemEval rerank): exact distances, the planner skips the index.
         filters.append("e.question_id = ANY(:only)")
-    statement = text(
+    return (
         f"SELECT e.question_id, {distance} AS distance FROM question_embeddings e "
         f"JOIN questions q ON q.id = e.question_id WHERE {' AND '.join(filters)} "
         f"ORDER BY {distance} LIMIT :limit"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)), _ids("exclude"))
+    )
+
+
+def nearest_questions_statement(model: ModelRow, *, visible_only: bool, filter_statuses: bool, filter_ids: bool = False) -> TextClause:
+    """Parameters: query (the vector), exclude (ids), limit, statuses when filter_statuses, only (ids) when filter_ids."""
+    statement = text(nearest_questions_sql(model, visible_only=visible_only, filter_statuses=filter_statuses, filter_ids=filter_ids))
+    statement = statement.bindparams(bindparam("query", type_=Vector(model.dim)), _ids("exclude"))
     if filter_statuses:
         statement = statement.bindparams(bindparam("statuses", type_=ARRAY(String)))
     if filter_ids:
         statement = statement.bindparams(_ids("only"))
     return statement
+
+
+async def configure_hnsw_search(session: AsyncSession, ef_search: int, limit: int) -> None:
+    """For this transaction: the HNSW candidate list size, and an iterative scan, so filters (hidden
+    questions, excluded ids, statuses) never leave a result short of `limit` when enough rows match."""
+    await session.execute(
+        text("SELECT set_config('hnsw.ef_search', :ef, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"),
+        {"ef": str(max(int(ef_search), limit))},
+    )
 
 
 async def nearest_questions(
@@ -326,10 +344,7 @@ async def nearest_questions(
     statement = nearest_questions_statement(
         model, visible_only=visible_only, filter_statuses=statuses is not None, filter_ids=only_ids is not None
     )
-    await session.execute(
-        text("SELECT set_config('hnsw.ef_search', :ef, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)"),
-        {"ef": str(max(int(ef_search), limit))},
-    )
+    await configure_hnsw_search(session, ef_search, limit)
     rows = (await session.execute(statement, params)).all()
     # relaxed_order may return a slightly unsorted list; the caller gets it sorted. Weak matches are
     # cut after the LIMIT: as a WHERE clause they would make the index scan walk far past them.

@@ -30,9 +30,9 @@ from forum.models import RelatedCache, SuggestionImpression
 #    missing from that list is rarer than every listed one and gets half the smallest listed
 #    frequency. Without statistics (a table never analysed) every term weighs the same.
 #  - Candidates: only the rarest query terms are matched through the GIN index, as many as keep the
-#    estimated matching rows under _BM25_BUDGET (when even the rarest is more common than that, the
-#    two rarest together, AND); at most _BM25_SCAN rows are read, pre-ranked by ts_rank_cd, and the
-#    best _BM25_POOL (or :limit, if larger) are scored with every query term. Common words thus never
+#    estimated matching rows under the budget (when even the rarest is more common than that, the
+#    two rarest together, AND); at most `scan` rows are read, pre-ranked by ts_rank_cd, and the
+#    best `pool` (or :limit, if larger) are scored with every query term. Common words thus never
 #    make a query read most of the table (the plain OR of all words did: seconds at 100,000 questions).
 #  - A term's frequency in a row is ts_rank_cd of that single term with weights {0, 0, 1/boost, 1}:
 #    for a one-lexeme query that is the weighted count of its positions, so an occurrence in the
@@ -40,16 +40,28 @@ from forum.models import RelatedCache, SuggestionImpression
 #  - title_rank (the "title" retriever) is the summed IDF of the query terms found in weight A.
 _BM25_K1 = 1.2
 _BM25_B = 0.75
-_BM25_BUDGET = 500
-_BM25_SCAN = 500
-_BM25_POOL = 100
+
+
+@dataclass(frozen=True)
+class Bm25Limits:
+    budget: int  # estimated matching rows the OR of the rarest terms may reach
+    scan: int  # rows read at most
+    pool: int  # rows scored with every term
+
+
+#: Questions grow without bound: these limits keep a keystroke's full-text search near 10 ms at
+#: 100,000 questions (500/500/100 took half as long again, for no change on the evaluations).
+QUESTION_LIMITS = Bm25Limits(budget=200, scan=200, pool=60)
+#: A docs index stays in the thousands of chunks, where common words still separate sections:
+#: the question limits cost full text alone 0.11 Recall@5 on the docs evaluation (the hybrid 0.03).
+DOCS_LIMITS = Bm25Limits(budget=500, scan=500, pool=100)
 #: How much more a word in a question's subject counts than one in its body (chosen on the dev data).
 QUESTION_SUBJECT_BOOST = 6.0
 #: Same for a docs chunk's page title and headings: 1 (no boost) did best on the docs relevance set.
 DOCS_HEADING_BOOST = 1.0
 
 
-def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float) -> str:
+def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float, limits: Bm25Limits) -> str:
     """BM25 of the rows of `table` (alias `alias`, with a search_vector column) matching :query_text."""
     k1, b = _BM25_K1, _BM25_B
     return (
@@ -66,11 +78,11 @@ def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float) -> s
         "  SELECT lexeme, quote_literal(lexeme)::tsquery AS tq, f * n AS df, ln(1 + (1 - f + 0.5 / n) / (f + 0.5 / n)) AS idf,"
         "    row_number() OVER (ORDER BY f, lexeme) AS rarity, (sum(f) OVER (ORDER BY f, lexeme) - f) * n AS rarer_df FROM terms), "
         "tsq AS ("
-        f"  SELECT (CASE WHEN min(df) <= {_BM25_BUDGET} THEN string_agg(quote_literal(lexeme), ' | ') FILTER (WHERE rarer_df < {_BM25_BUDGET})"
+        f"  SELECT (CASE WHEN min(df) <= {limits.budget} THEN string_agg(quote_literal(lexeme), ' | ') FILTER (WHERE rarer_df < {limits.budget})"
         "    ELSE string_agg(quote_literal(lexeme), ' & ') FILTER (WHERE rarity <= 2) END)::tsquery AS tsq FROM w), "
         f"matched AS (SELECT {alias}.id, {alias}.search_vector AS sv FROM {table} {alias}, tsq"
-        f"  WHERE {alias}.search_vector @@ tsq.tsq AND {' AND '.join(filters)} LIMIT {_BM25_SCAN}), "
-        f"cand AS (SELECT m.id, m.sv FROM matched m, tsq ORDER BY ts_rank_cd(m.sv, tsq.tsq, 1) DESC, m.id LIMIT greatest(:limit, {_BM25_POOL})), "
+        f"  WHERE {alias}.search_vector @@ tsq.tsq AND {' AND '.join(filters)} LIMIT {limits.scan}), "
+        f"cand AS (SELECT m.id, m.sv FROM matched m, tsq ORDER BY ts_rank_cd(m.sv, tsq.tsq, 1) DESC, m.id LIMIT greatest(:limit, {limits.pool})), "
         "avglen AS (SELECT greatest(avg(length(sv)), 1)::float8 AS a FROM cand), "
         "tf AS ("
         f"  SELECT c.id, length(c.sv) AS len, w.idf, {float(boost)} * ts_rank_cd('{{0, 0, {1.0 / boost}, 1}}', c.sv, w.tq, 0) AS tf,"
@@ -86,12 +98,6 @@ class TextHit:
     key: int
     rank: float
     title_rank: float
-
-
-@dataclass(frozen=True)
-class VectorHit:
-    key: int
-    similarity: float
 
 
 @dataclass(frozen=True)
@@ -141,56 +147,73 @@ async def fulltext_questions(
     filters = ["q.published", "NOT q.archived", "NOT (q.id = ANY(:exclude))"]
     if only_ids is not None:
         filters.append("q.id = ANY(:only)")
-    statement = text(_bm25_sql("questions", "q", filters, QUESTION_SUBJECT_BOOST))
+    statement = text(_bm25_sql("questions", "q", filters, QUESTION_SUBJECT_BOOST, QUESTION_LIMITS))
     params = {"query_text": query_text, "max_terms": max_terms, "limit": limit, "exclude": list(exclude_ids)}
     rows = await session.execute(_with_id_arrays(statement, params, only_ids), params)
     return [TextHit(r.id, float(r.rank), float(r.title_rank)) for r in rows]
 
 
-async def nearest_questions(
+@dataclass(frozen=True)
+class VectorCandidates:
+    nearest: list[int]  # by the HNSW search, nearest first
+    scores: dict[int, PoolScores]  # of the nearest and of the extra ids asked for
+
+
+async def question_vector_candidates(
     session: AsyncSession,
     model: ModelRow,
     vector: np.ndarray,
+    subject_vector: np.ndarray,
     *,
     limit: int,
     ef_search: int,
+    extra_ids: Sequence[int] = (),
     exclude_ids: Sequence[int] = (),
     only_ids: Sequence[int] | None = None,
-) -> list[VectorHit]:
-    """Visible questions by the HNSW search of forum/embeddings, nearest first."""
-    found = await embeddings_repository.nearest_questions(
-        session, model, vector, limit=limit, exclude_ids=exclude_ids, ef_search=ef_search, only_ids=only_ids
-    )
-    return [VectorHit(n.question_id, n.similarity) for n in found]
-
-
-async def question_pool_scores(
-    session: AsyncSession, model: ModelRow, vector: np.ndarray, subject_vector: np.ndarray, ids: Sequence[int]
-) -> dict[int, PoolScores]:
-    """Exact similarities of the candidates the retrievers found: the whole question (shown and
-    used to leave weak matches out), and its subject and answer fields (ranked again)."""
-    if not ids:
-        return {}
+    search: bool = True,
+) -> VectorCandidates:
+    """One statement: the visible questions nearest to `vector` (the HNSW search of
+    forum/embeddings, when `search`), and for those and `extra_ids` (what full text found) the exact
+    similarities: of the whole question (shown, and used to leave weak matches out), and of its
+    subject and answer fields (ranked again)."""
     vector_type = _vector_type(model)
 
     def similarity(column: str, query: str) -> str:
         return f"1 - (({column}::{vector_type}) <=> CAST(:{query} AS {vector_type}))"
 
-    statement = text(
-        f"SELECT question_id, {similarity('embedding', 'query')} AS whole, {similarity('subject_embedding', 'subject')} AS subject, "
-        f"{similarity('answer_embedding', 'query')} AS answer "
-        f"FROM question_embeddings WHERE model = {sql_literal(model.name)} AND question_id = ANY(:ids)"
-    ).bindparams(
-        bindparam("query", type_=Vector(model.dim)), bindparam("subject", type_=Vector(model.dim)), bindparam("ids", type_=ARRAY(BigInteger))
+    near = (
+        embeddings_repository.nearest_questions_sql(model, visible_only=True, filter_ids=only_ids is not None)
+        if search else "SELECT NULL::bigint AS question_id, NULL::float8 AS distance WHERE false"
     )
-    params = {"query": np.asarray(vector, dtype=np.float32), "subject": np.asarray(subject_vector, dtype=np.float32), "ids": list(ids)}
-    rows = await session.execute(statement, params)
-    return {
+    statement = text(
+        f"WITH near AS MATERIALIZED ({near}), "
+        "pool AS (SELECT question_id FROM near UNION SELECT unnest(CAST(:extra AS bigint[]))) "
+        f"SELECT e.question_id, near.distance AS rank_distance, {similarity('e.embedding', 'query')} AS whole, "
+        f"{similarity('e.subject_embedding', 'subject')} AS subject, {similarity('e.answer_embedding', 'query')} AS answer "
+        f"FROM pool JOIN question_embeddings e ON e.question_id = pool.question_id AND e.model = {sql_literal(model.name)} "
+        "LEFT JOIN near ON near.question_id = e.question_id"
+    ).bindparams(
+        bindparam("query", type_=Vector(model.dim)), bindparam("subject", type_=Vector(model.dim)),
+        bindparam("extra", type_=ARRAY(BigInteger)),
+    )
+    params = {
+        "query": np.asarray(vector, dtype=np.float32), "subject": np.asarray(subject_vector, dtype=np.float32),
+        "limit": limit, "extra": list(extra_ids), "exclude": list(exclude_ids),
+    }
+    if search:
+        await embeddings_repository.configure_hnsw_search(session, ef_search, limit)
+    if search:
+        statement = _with_id_arrays(statement, params, only_ids)
+    rows = (await session.execute(statement, params)).all()
+    # relaxed_order may return the nearest slightly unsorted; they are ranked by their distance here.
+    nearest = sorted((r for r in rows if r.rank_distance is not None), key=lambda r: (r.rank_distance, r.question_id))
+    scores = {
         r.question_id: PoolScores(
             float(r.whole), {name: float(value) for name, value in (("subject", r.subject), ("answer", r.answer)) if value is not None}
         )
         for r in rows
     }
+    return VectorCandidates([r.question_id for r in nearest], scores)
 
 
 async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, QuestionRow]:
@@ -207,20 +230,19 @@ async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
 
 async def fulltext_docs(session: AsyncSession, query_text: str, *, limit: int, max_terms: int) -> list[TextHit]:
     """Docs chunks by BM25 of the typed text against page title, headings and text, best first."""
-    statement = text(_bm25_sql("docs_chunks", "c", ["true"], DOCS_HEADING_BOOST))
+    statement = text(_bm25_sql("docs_chunks", "c", ["true"], DOCS_HEADING_BOOST, DOCS_LIMITS))
     rows = await session.execute(statement, {"query_text": query_text, "max_terms": max_terms, "limit": limit})
     return [TextHit(r.id, float(r.rank), float(r.title_rank)) for r in rows]
 
 
-async def nearest_docs(session: AsyncSession, model: ModelRow, vector: np.ndarray, *, limit: int, ef_search: int) -> list[VectorHit]:
+async def docs_vector_candidates(
+    session: AsyncSession, model: ModelRow, vector: np.ndarray, *, limit: int, ef_search: int, extra_ids: Sequence[int] = (), search: bool = True
+) -> VectorCandidates:
     # A chunk has two vectors (text and heading breadcrumb); the docs index scores it by the nearer one.
-    pairs = await docs_store.nearest_chunk_similarities(session, model, vector, limit=limit, ef_search=ef_search)
-    return [VectorHit(chunk_id, similarity) for chunk_id, similarity in pairs]
-
-
-async def docs_pool_scores(session: AsyncSession, model: ModelRow, vector: np.ndarray, ids: Sequence[int]) -> dict[int, PoolScores]:
-    similarities = await docs_store.chunk_similarities(session, model, vector, ids)
-    return {chunk_id: PoolScores(similarity, {}) for chunk_id, similarity in similarities.items()}
+    found = await docs_store.chunk_vector_candidates(
+        session, model, vector, limit=limit, ef_search=ef_search, extra_ids=extra_ids, search=search
+    )
+    return VectorCandidates(found.nearest, {chunk_id: PoolScores(similarity, {}) for chunk_id, similarity in found.similarities.items()})
 
 
 async def docs_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, DocsChunkRow]:

@@ -6,7 +6,8 @@ cache and `forum eval` all rank through them.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +15,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.embeddings.repository import ModelRow
+from forum.embeddings.embedder import Embedder
 from forum.embeddings.service import active_embedder, question_text
 from forum.markdown import markdown_to_text
 from forum.models import Profile, Question
@@ -51,11 +53,47 @@ class Query:
     model: ModelRow
 
 
+@dataclass(frozen=True)
+class TextHits:
+    """What full text found for a query, fetched while the query was being encoded."""
+
+    questions: list[repository.TextHit]
+    docs: list[repository.TextHit]
+
+
+async def _encode(embedder: Embedder, text: str, subject: str) -> tuple[np.ndarray, np.ndarray]:
+    # While only the subject is typed, the whole question is the subject: one forward pass, not two.
+    subject = subject.strip() or text
+    vectors = await embedder.aencode([text] if subject == text else [text, subject])
+    return vectors[0], vectors[-1]
+
+
 async def encode_query(session: AsyncSession, settings: Settings, subject: str, body: str | None) -> Query:
     text = question_text(subject, body or "")
     model, embedder = await active_embedder(session, settings)
-    vector, subject_vector = await embedder.aencode([text, subject.strip() or text])
+    vector, subject_vector = await _encode(embedder, text, subject)
     return Query(text, vector, subject_vector, model)
+
+
+async def encode_query_and_search_text(
+    session: AsyncSession, settings: Settings, subject: str, body: str | None, exclude_ids: Sequence[int] = ()
+) -> tuple[Query, TextHits]:
+    """The query's vectors and its full-text candidates (questions and docs), at the same time: the
+    encoder runs on its own thread while PostgreSQL ranks the words, and neither waits for the other."""
+    text = question_text(subject, body or "")
+    model, embedder = await active_embedder(session, settings)
+    encoding = asyncio.ensure_future(_encode(embedder, text, subject))
+    try:
+        pool = settings.suggestions_candidates
+        questions = await repository.fulltext_questions(
+            session, text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids
+        )
+        docs = await repository.fulltext_docs(session, text, limit=pool, max_terms=settings.suggestions_max_terms)
+    except BaseException:
+        encoding.cancel()
+        raise
+    vector, subject_vector = await encoding
+    return Query(text, vector, subject_vector, model), TextHits(questions, docs)
 
 
 def _text_rankings(hits: Sequence[repository.TextHit]) -> dict[str, list[int]]:
@@ -63,13 +101,12 @@ def _text_rankings(hits: Sequence[repository.TextHit]) -> dict[str, list[int]]:
     return {"fulltext": [h.key for h in hits], "title": [h.key for h in by_title]}
 
 
-async def _fused(
-    vector_hits: Sequence[repository.VectorHit] | None,
+def _fused(
+    found: repository.VectorCandidates,
     text_hits: Sequence[repository.TextHit] | None,
     systems: Sequence[str],
     weights: FusionWeights,
     limit: int,
-    scores_of: Callable[[list[int]], Awaitable[dict[int, repository.PoolScores]]],
 ) -> list[Candidate]:
     """Fuse the retrievers' rankings with the fields' rankings of the same candidates.
 
@@ -77,12 +114,12 @@ async def _fused(
     same scale as one found by meaning.
     """
     rankings: dict[str, list[int]] = {}
-    if vector_hits is not None:
-        rankings["vector"] = [h.key for h in vector_hits]
+    if "vector" in systems:
+        rankings["vector"] = list(found.nearest)
     if text_hits is not None:
         rankings.update({name: keys for name, keys in _text_rankings(text_hits).items() if name in systems})
     pool = list(dict.fromkeys(key for keys in rankings.values() for key in keys))
-    scores = await scores_of(pool)
+    scores = found.scores
     for field in _FIELDS:
         if field in systems:
             with_field = [key for key in pool if key in scores and field in scores[key].fields]
@@ -107,38 +144,44 @@ async def rank_questions(
     only_ids: Sequence[int] | None = None,
     systems: Sequence[str] = ALL_SYSTEMS,
     weights: FusionWeights | None = None,
+    text_hits: Sequence[repository.TextHit] | None = None,
 ) -> list[Candidate]:
-    """Questions ranked by fused vector and full-text rank, each with its cosine similarity."""
+    """Questions ranked by fused vector and full-text rank, each with its cosine similarity.
+    `text_hits`: the full-text candidates when the caller already has them."""
     pool = max(limit, settings.suggestions_candidates)
-    vector_hits = text_hits = None
-    if "vector" in systems:
-        vector_hits = await repository.nearest_questions(
-            session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search, exclude_ids=exclude_ids, only_ids=only_ids
-        )
-    if _uses_text(systems):
+    if not _uses_text(systems):
+        text_hits = None
+    elif text_hits is None:
         text_hits = await repository.fulltext_questions(
             session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids, only_ids=only_ids
         )
-    return await _fused(
-        vector_hits, text_hits, systems, weights or weights_from(settings), limit,
-        lambda ids: repository.question_pool_scores(session, query.model, query.vector, query.subject_vector, ids),
+    found = await repository.question_vector_candidates(
+        session, query.model, query.vector, query.subject_vector, limit=pool, ef_search=settings.embedding_ef_search,
+        extra_ids=[h.key for h in text_hits or ()], exclude_ids=exclude_ids, only_ids=only_ids, search="vector" in systems,
     )
+    return _fused(found, text_hits, systems, weights or weights_from(settings), limit)
 
 
 async def rank_docs(
-    session: AsyncSession, settings: Settings, query: Query, *, limit: int, systems: Sequence[str] = DOCS_SYSTEMS
+    session: AsyncSession,
+    settings: Settings,
+    query: Query,
+    *,
+    limit: int,
+    systems: Sequence[str] = DOCS_SYSTEMS,
+    text_hits: Sequence[repository.TextHit] | None = None,
 ) -> list[Candidate]:
     """Docs chunks ranked the same way as questions."""
     pool = max(limit, settings.suggestions_candidates)
-    vector_hits = text_hits = None
-    if "vector" in systems:
-        vector_hits = await repository.nearest_docs(session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search)
-    if _uses_text(systems):
+    if not _uses_text(systems):
+        text_hits = None
+    elif text_hits is None:
         text_hits = await repository.fulltext_docs(session, query.text, limit=pool, max_terms=settings.suggestions_max_terms)
-    return await _fused(
-        vector_hits, text_hits, systems, weights_from(settings), limit,
-        lambda ids: repository.docs_pool_scores(session, query.model, query.vector, ids),
+    found = await repository.docs_vector_candidates(
+        session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search,
+        extra_ids=[h.key for h in text_hits or ()], search="vector" in systems,
     )
+    return _fused(found, text_hits, systems, weights_from(settings), limit)
 
 
 def _strong(candidates: list[Candidate], minimum: float) -> list[Candidate]:
@@ -146,10 +189,10 @@ def _strong(candidates: list[Candidate], minimum: float) -> list[Candidate]:
 
 
 async def question_suggestions(
-    session: AsyncSession, settings: Settings, query: Query, exclude_ids: Sequence[int] = ()
+    session: AsyncSession, settings: Settings, query: Query, exclude_ids: Sequence[int] = (), text_hits: Sequence[repository.TextHit] | None = None
 ) -> list[QuestionSuggestion]:
-    ranked = _strong(await rank_questions(session, settings, query, limit=settings.suggestions_candidates, exclude_ids=exclude_ids),
-                     settings.suggestions_min_question_similarity)
+    ranked = await rank_questions(session, settings, query, limit=settings.suggestions_candidates, exclude_ids=exclude_ids, text_hits=text_hits)
+    ranked = _strong(ranked, settings.suggestions_min_question_similarity)
     rows = await repository.question_rows(session, [c.key for c in ranked])
     # Questions with an answer help the asker now; open ones only say "you are not alone".
     ranked.sort(key=lambda c: rows[c.key].status not in ANSWERED if c.key in rows else True)
@@ -174,8 +217,11 @@ async def question_suggestions(
     return out
 
 
-async def docs_suggestions(session: AsyncSession, settings: Settings, query: Query) -> list[DocSuggestion]:
-    ranked = _strong(await rank_docs(session, settings, query, limit=settings.suggestions_candidates), settings.suggestions_min_docs_similarity)
+async def docs_suggestions(
+    session: AsyncSession, settings: Settings, query: Query, text_hits: Sequence[repository.TextHit] | None = None
+) -> list[DocSuggestion]:
+    ranked = await rank_docs(session, settings, query, limit=settings.suggestions_candidates, text_hits=text_hits)
+    ranked = _strong(ranked, settings.suggestions_min_docs_similarity)
     rows = await repository.docs_rows(session, [c.key for c in ranked])
     top = max_score(weights_from(settings), DOCS_SYSTEMS)
     out: list[DocSuggestion] = []
@@ -205,9 +251,9 @@ async def docs_suggestions(session: AsyncSession, settings: Settings, query: Que
 async def suggest(
     session: AsyncSession, settings: Settings, subject: str, body: str | None, viewer: Profile | None, draft_id: str | None
 ) -> SuggestionsOut:
-    query = await encode_query(session, settings, subject, body)
-    questions = await question_suggestions(session, settings, query)
-    docs = await docs_suggestions(session, settings, query)
+    query, text_hits = await encode_query_and_search_text(session, settings, subject, body)
+    questions = await question_suggestions(session, settings, query, text_hits=text_hits.questions)
+    docs = await docs_suggestions(session, settings, query, text_hits=text_hits.docs)
     impression_id = await repository.record_impression(
         session,
         {
@@ -230,11 +276,11 @@ async def related(session: AsyncSession, settings: Settings, question: Question)
     fresh_after = datetime.now(UTC) - timedelta(seconds=settings.related_cache_seconds)
     if cached and cached.question_version == question.version and cached.model == model.name and cached.computed_at > fresh_after:
         return SuggestionsOut.from_payload(cached.payload)
-    query = await encode_query(session, settings, question.subject, question.body)
+    query, text_hits = await encode_query_and_search_text(session, settings, question.subject, question.body, exclude_ids=[question.id])
     out = SuggestionsOut(
         impression_id=None,
-        questions=await question_suggestions(session, settings, query, exclude_ids=[question.id]),
-        docs=await docs_suggestions(session, settings, query),
+        questions=await question_suggestions(session, settings, query, exclude_ids=[question.id], text_hits=text_hits.questions),
+        docs=await docs_suggestions(session, settings, query, text_hits=text_hits.docs),
     )
     await repository.store_related(session, question.id, question.version, model.name, out.to_payload())
     return out

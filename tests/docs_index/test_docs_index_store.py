@@ -267,15 +267,29 @@ async def test_similarities_take_the_nearer_of_a_chunks_two_vectors(tree, db_ses
     model = await active_model(db_session)
     query = embedder.encode(["Why is my feature flag not working?"])[0]
 
-    ranked = await store.nearest_chunk_similarities(db_session, model, query, limit=report.chunks)
+    found = await store.chunk_vector_candidates(db_session, model, query, limit=report.chunks)
     hits = await store.nearest_chunks(db_session, model, query, limit=report.chunks)
 
-    assert len({chunk_id for chunk_id, _ in ranked}) == len(ranked) == report.chunks
-    assert [chunk_id for chunk_id, _ in ranked] == [hit.chunk_id for hit in hits]
+    assert len(set(found.nearest)) == len(found.nearest) == report.chunks
+    assert found.nearest == [hit.chunk_id for hit in hits]
     heading_only = float(query @ embedder.encode(["Feature flags > Why is my feature flag not working?"])[0])
-    assert ranked[0][1] == pytest.approx(heading_only, abs=1e-4)  # the heading vector, not the text one
-    by_id = await store.chunk_similarities(db_session, model, query, [chunk_id for chunk_id, _ in ranked])
-    assert by_id == pytest.approx(dict(ranked), abs=1e-5)
+    assert found.similarities[found.nearest[0]] == pytest.approx(heading_only, abs=1e-4)  # the heading vector, not the text one
+
+
+async def test_similarities_of_chunks_another_retriever_found(tree, db_session, embedder, load_embedder):
+    report = await index_docs(db_session, tree, load_embedder=load_embedder)
+    model = await active_model(db_session)
+    query = embedder.encode(["Why is my feature flag not working?"])[0]
+    everything = await store.chunk_vector_candidates(db_session, model, query, limit=report.chunks)
+    far_end = everything.nearest[-2:]
+
+    near_two = await store.chunk_vector_candidates(db_session, model, query, limit=2, extra_ids=far_end)
+    only_extra = await store.chunk_vector_candidates(db_session, model, query, extra_ids=far_end, search=False)
+
+    assert near_two.nearest == everything.nearest[:2]
+    assert set(near_two.similarities) == {*everything.nearest[:2], *far_end}
+    assert only_extra.nearest == [] and set(only_extra.similarities) == set(far_end)
+    assert only_extra.similarities == pytest.approx({c: everything.similarities[c] for c in far_end}, abs=1e-5)
 
 
 async def test_forum_docs_index_command(tree, docs_db, database_url):

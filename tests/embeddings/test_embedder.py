@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
+import pytest
 
 from forum.embeddings.service import get_embedder, model_name_for
 from forum.models.embeddings import DEFAULT_EMBEDDING_DIM, DEFAULT_EMBEDDING_MODEL
+from forum.settings import Settings
 
 
 def test_vectors_are_normalised_float32_of_the_model_dimension(embedder):
@@ -75,3 +77,20 @@ async def test_concurrent_queries_are_coalesced_and_each_gets_its_own_vector(emb
         np.testing.assert_allclose(result[0], row, atol=1e-4)
     assert sum(calls) == 16
     assert len(calls) < 16  # queries that arrived together shared model calls
+
+
+def test_short_queries_take_onnx_runtime_and_get_the_same_vectors_as_torch(embedder):
+    texts = ["How do I install PostHog on Django?", "Session replay is blank", "a"]
+    assert embedder.query_runtime == "onnx"
+    fast, reference = embedder.encode(texts), embedder.torch_only().encode(texts)
+    assert float(np.min(np.sum(fast * reference, axis=1))) > 0.9999
+
+
+def test_a_pipeline_onnx_cannot_reproduce_stays_on_torch(second_model):
+    # Transformer -> Pooling -> Dense -> Normalize: the Dense layer is not part of the export.
+    assert second_model.query_runtime == "torch"
+
+
+def test_an_unknown_runtime_is_refused():
+    with pytest.raises(ValueError, match="embedding_runtime"):
+        Settings.from_env({"FORUM_EMBEDDING_RUNTIME": "gpu"})
