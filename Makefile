@@ -18,7 +18,7 @@ help:
 	@echo "make test    install and run the whole test suite"
 	@echo "make worker  run the job worker on its own (make run already runs one in-process)"
 	@echo "make bench   run the benchmarks in bench/"
-	@echo "make db-stop stop the embedded PostgreSQL that make run started"
+	@echo "make db-stop stop the embedded PostgreSQL servers of make run and make test"
 	@echo "make clean   remove caches and build output (keeps .venv and the data in .data/)"
 
 install: $(STAMP)
@@ -53,8 +53,10 @@ bench: install
 		else echo "== $$script: not present, skipped"; fi; \
 	done
 
+# The app's embedded server (.data/pg) and the tests' (.data/test-pg).
 db-stop: install
 	$(BIN)/forum db stop
+	FORUM_DATA_DIR=.data/test-pg $(BIN)/forum db stop
 
 clean:
 	rm -rf build dist .pytest_cache gaps-out *.egg-info

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from forum import db
 from forum.auth.routes import AuthController
 from forum.dependencies import provide_settings, provide_user, provide_viewer
+from forum.embeddings.embedder import get_embedder
 from forum.errors import EXCEPTION_HANDLERS
 from forum.gaps.routes import GapController
 from forum.health import health
@@ -48,6 +50,13 @@ ROUTE_HANDLERS = [
 ]
 
 
+def _preload_embedder(settings: Settings) -> None:
+    try:
+        get_embedder(settings)
+    except Exception:  # noqa: BLE001 - the first request that needs the model reports the error
+        log.warning("could not load the embedding model %s at start-up", settings.embedding_model, exc_info=True)
+
+
 def create_app(settings: Settings | None = None, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> Litestar:
     """Tests pass their own sessionmaker (bound to a rolled-back transaction); otherwise one is built at start-up."""
     settings = settings or Settings.from_env()
@@ -62,6 +71,9 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
             state.sessionmaker = db.create_sessionmaker(engine)
         state.view_counter = ViewCounter(state.sessionmaker, settings.view_flush_seconds)
         await state.view_counter.start()
+        # Load the embedding model now, off the event loop, rather than in the first suggestion
+        # request (seconds); a request arriving meanwhile waits for this same load.
+        preload = asyncio.create_task(asyncio.to_thread(_preload_embedder, settings))
         worker = None
         if settings.worker_in_process:
             from forum.jobs.worker import Worker
@@ -71,6 +83,7 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
         try:
             yield
         finally:
+            preload.cancel()  # a no-op once loaded
             if worker is not None:
                 await worker.stop()
             await state.view_counter.stop()

@@ -170,14 +170,19 @@ def demo() -> None:
 @demo.command("load")
 @click.option("--if-empty", is_flag=True, help="Only load when the forum has no questions yet.")
 def demo_load(if_empty: bool) -> None:
-    """Load the demo teams, topics, accounts, questions and replies."""
+    """Load the demo teams, topics, accounts, questions and replies, and index the demo docs."""
+    from forum.demo.docs_pages import index_demo_docs
     from forum.demo.loader import load_demo
 
     summary = run_in_transaction(lambda session: load_demo(session, if_empty=if_empty))
     if summary is None:
         click.echo("The forum already has questions; demo not loaded.")
-    else:
-        click.echo(f"Demo loaded: {summary}.")
+        return
+    click.echo(f"Demo loaded: {summary}.")
+    # Only with the demo: the docs index mirrors one tree, and a forum with its own docs keeps them.
+    settings = Settings.from_env()
+    report = run_in_transaction(lambda session: index_demo_docs(session, settings), settings)
+    click.echo(f"Demo docs indexed: {report.summary()}")
 
 
 @main.group()

@@ -51,8 +51,22 @@ def render_markdown(source: str) -> str:
     return _parser().render(source)
 
 
+#: Texts up to this size are remembered once converted: suggestions show the same answers and docs
+#: sections to many drafts (bounded: 4,096 entries of at most 4 KB each).
+_CACHED_TEXT_CHARS = 4096
+
+
 def markdown_to_text(source: str) -> str:
     """Plain text for embeddings and excerpts: the rendered text without tags, code kept."""
+    return _cached_plain_text(source) if len(source) <= _CACHED_TEXT_CHARS else _plain_text(source)
+
+
+@lru_cache(maxsize=4096)
+def _cached_plain_text(source: str) -> str:
+    return _plain_text(source)
+
+
+def _plain_text(source: str) -> str:
     tokens = _text_parser().parse(source)
     parts: list[str] = []
     for token in tokens:

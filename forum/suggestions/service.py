@@ -15,9 +15,9 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.embeddings.repository import ModelRow
+from forum import db
 from forum.embeddings.embedder import Embedder
 from forum.embeddings.service import active_embedder, question_text
-from forum.markdown import markdown_to_text
 from forum.models import Profile, Question
 from forum.questions.schemas import excerpt
 from forum.settings import Settings
@@ -53,14 +53,6 @@ class Query:
     model: ModelRow
 
 
-@dataclass(frozen=True)
-class TextHits:
-    """What full text found for a query, fetched while the query was being encoded."""
-
-    questions: list[repository.TextHit]
-    docs: list[repository.TextHit]
-
-
 async def _encode(embedder: Embedder, text: str, subject: str) -> tuple[np.ndarray, np.ndarray]:
     # While only the subject is typed, the whole question is the subject: one forward pass, not two.
     subject = subject.strip() or text
@@ -75,25 +67,25 @@ async def encode_query(session: AsyncSession, settings: Settings, subject: str, 
     return Query(text, vector, subject_vector, model)
 
 
-async def encode_query_and_search_text(
-    session: AsyncSession, settings: Settings, subject: str, body: str | None, exclude_ids: Sequence[int] = ()
-) -> tuple[Query, TextHits]:
-    """The query's vectors and its full-text candidates (questions and docs), at the same time: the
-    encoder runs on its own thread while PostgreSQL ranks the words, and neither waits for the other."""
+@dataclass(frozen=True)
+class PendingQuery:
+    """A query whose vectors are being encoded on the embedder's thread: its full-text searches,
+    which need no vector, run in the meantime."""
+
+    text: str
+    model: ModelRow
+    encoding: asyncio.Future[tuple[np.ndarray, np.ndarray]]
+
+    async def encoded(self) -> Query:
+        # Shielded: two lanes wait for the same encoding, and one being cancelled must not cancel it.
+        vector, subject_vector = await asyncio.shield(self.encoding)
+        return Query(self.text, vector, subject_vector, self.model)
+
+
+async def start_query(session: AsyncSession, settings: Settings, subject: str, body: str | None) -> PendingQuery:
     text = question_text(subject, body or "")
     model, embedder = await active_embedder(session, settings)
-    encoding = asyncio.ensure_future(_encode(embedder, text, subject))
-    try:
-        pool = settings.suggestions_candidates
-        questions = await repository.fulltext_questions(
-            session, text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids
-        )
-        docs = await repository.fulltext_docs(session, text, limit=pool, max_terms=settings.suggestions_max_terms)
-    except BaseException:
-        encoding.cancel()
-        raise
-    vector, subject_vector = await encoding
-    return Query(text, vector, subject_vector, model), TextHits(questions, docs)
+    return PendingQuery(text, model, asyncio.ensure_future(_encode(embedder, text, subject)))
 
 
 def _text_rankings(hits: Sequence[repository.TextHit]) -> dict[str, list[int]]:
@@ -238,7 +230,7 @@ async def docs_suggestions(
                 page_title=row.page_title,
                 heading=row.heading_path[-1] if row.heading_path else None,
                 heading_path=row.heading_path,
-                snippet=excerpt(markdown_to_text(row.text), 240),
+                snippet=excerpt(row.text, 240),
                 score=round(candidate.score / top, 4),
                 similarity=round(candidate.similarity or 0.0, 4),
             )
@@ -248,12 +240,42 @@ async def docs_suggestions(
     return out
 
 
+async def _question_lane(session: AsyncSession, settings: Settings, pending: PendingQuery, exclude_ids: Sequence[int]) -> list[QuestionSuggestion]:
+    text_hits = await repository.fulltext_questions(
+        session, pending.text, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids
+    )
+    return await question_suggestions(session, settings, await pending.encoded(), exclude_ids, text_hits=text_hits)
+
+
+async def _docs_lane(session: AsyncSession, settings: Settings, pending: PendingQuery) -> list[DocSuggestion]:
+    text_hits = await repository.fulltext_docs(
+        session, pending.text, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms
+    )
+    return await docs_suggestions(session, settings, await pending.encoded(), text_hits=text_hits)
+
+
+async def _suggestions_for(
+    session: AsyncSession, settings: Settings, subject: str, body: str | None, exclude_ids: Sequence[int] = ()
+) -> tuple[list[QuestionSuggestion], list[DocSuggestion]]:
+    """Questions and docs for a text. The model encodes on its thread while PostgreSQL runs the full-text
+    searches; questions and docs go through two connections at once where the pool allows it."""
+    pending = await start_query(session, settings, subject, body)
+    try:
+        async with db.side_session(session) as docs_session:
+            if docs_session is None:
+                return await _question_lane(session, settings, pending, exclude_ids), await _docs_lane(session, settings, pending)
+            async with asyncio.TaskGroup() as lanes:
+                questions = lanes.create_task(_question_lane(session, settings, pending, exclude_ids))
+                docs = lanes.create_task(_docs_lane(docs_session, settings, pending))
+            return questions.result(), docs.result()
+    finally:
+        pending.encoding.cancel()  # a no-op once encoded; stops the work when a lane failed first
+
+
 async def suggest(
     session: AsyncSession, settings: Settings, subject: str, body: str | None, viewer: Profile | None, draft_id: str | None
 ) -> SuggestionsOut:
-    query, text_hits = await encode_query_and_search_text(session, settings, subject, body)
-    questions = await question_suggestions(session, settings, query, text_hits=text_hits.questions)
-    docs = await docs_suggestions(session, settings, query, text_hits=text_hits.docs)
+    questions, docs = await _suggestions_for(session, settings, subject, body)
     impression_id = await repository.record_impression(
         session,
         {
@@ -276,11 +298,7 @@ async def related(session: AsyncSession, settings: Settings, question: Question)
     fresh_after = datetime.now(UTC) - timedelta(seconds=settings.related_cache_seconds)
     if cached and cached.question_version == question.version and cached.model == model.name and cached.computed_at > fresh_after:
         return SuggestionsOut.from_payload(cached.payload)
-    query, text_hits = await encode_query_and_search_text(session, settings, question.subject, question.body, exclude_ids=[question.id])
-    out = SuggestionsOut(
-        impression_id=None,
-        questions=await question_suggestions(session, settings, query, exclude_ids=[question.id], text_hits=text_hits.questions),
-        docs=await docs_suggestions(session, settings, query, text_hits=text_hits.docs),
-    )
+    questions, docs = await _suggestions_for(session, settings, question.subject, question.body, exclude_ids=[question.id])
+    out = SuggestionsOut(impression_id=None, questions=questions, docs=docs)
     await repository.store_related(session, question.id, question.version, model.name, out.to_payload())
     return out

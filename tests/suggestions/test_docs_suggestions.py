@@ -1,8 +1,16 @@
 """Docs sections are suggested next to questions, linked with the anchor the docs site uses."""
 
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from sqlalchemy import delete, text
+
 from docs_index.indexer import index_docs
+from forum import db
+from forum.embeddings.service import embed_questions
+from forum.models import Profile, Question
+from tests.conftest import app_client
+from tests.factories import make_profile, make_question
 
 PAGES = {
     "feature-flags/bootstrapping.md": """---
@@ -67,3 +75,41 @@ async def test_docs_sections_are_suggested_with_anchor_links(client, db_session,
 
     unrelated = (await client.post("/api/v1/suggestions", json={"subject": "best banana bread recipe with walnuts"})).json()
     assert unrelated["docs"] == [], "weak docs matches are left out"
+
+
+async def test_with_a_connection_pool_questions_and_docs_are_read_side_by_side(test_settings, committed_sessionmaker, embedder, tmp_path, monkeypatch):
+    """Outside the tests' single rolled-back connection, the docs are read on a second connection
+    while the questions are ranked on the request's own; the answer is the same."""
+    side_sessions = []
+    real_side_session = db.side_session
+
+    @asynccontextmanager
+    async def recording_side_session(session):
+        async with real_side_session(session) as side:
+            side_sessions.append(side)
+            yield side
+
+    monkeypatch.setattr(db, "side_session", recording_side_session)
+
+    async def load(model):
+        return embedder
+
+    async with committed_sessionmaker() as session, session.begin():
+        await index_docs(session, write_tree(tmp_path), load_embedder=load)
+        asker = await make_profile(session)
+        question = await make_question(session, asker, "How do I stop feature flags flickering on page load?", "React app.")
+        await embed_questions(session, test_settings, [question.id])
+    try:
+        async with app_client(test_settings, committed_sessionmaker) as client:
+            r = await client.post("/api/v1/suggestions", json={"subject": "my feature flags flicker on the first page load"})
+        assert r.status_code == 200, r.text
+        assert [q["id"] for q in r.json()["questions"]] == [question.id]
+        assert r.json()["docs"][0]["url"] == "/docs/feature-flags/bootstrapping#bootstrap-flags-from-your-server"
+        assert len(side_sessions) == 1 and side_sessions[0] is not None, "the docs had a connection of their own"
+    finally:
+        async with committed_sessionmaker() as session, session.begin():
+            await session.execute(text("DELETE FROM suggestion_impressions WHERE subject LIKE 'my feature flags flicker%'"))
+            await session.execute(text("DELETE FROM jobs WHERE (payload->>'question_id')::bigint = :id"), {"id": question.id})
+            await session.execute(delete(Question).where(Question.id == question.id))
+            await session.execute(delete(Profile).where(Profile.id == asker.id))
+            await session.execute(text("DELETE FROM docs_pages WHERE path = ANY(:paths)"), {"paths": list(PAGES)})

@@ -1,0 +1,24 @@
+"""`make run` shows docs sections beside the suggested questions: the demo's own docs pages."""
+
+from forum.demo.docs_pages import index_demo_docs
+
+
+async def test_demo_docs_answer_demo_questions_and_leave_the_demo_gap_open(client, db_session, test_settings):
+    report = await index_demo_docs(db_session, test_settings)
+    assert report.pages == 6 and report.chunks >= 15 and not report.warnings
+
+    flicker = (await client.post("/api/v1/suggestions", json={"subject": "Feature flags flicker on first page load with Next.js"})).json()
+    assert flicker["docs"][0]["url"].startswith("/docs/feature-flags/bootstrapping#")
+
+    funnel = (await client.post("/api/v1/suggestions", json={"subject": "Why does step 2 of my funnel have more users than step 1?"})).json()
+    assert funnel["docs"][0]["url"] == "/docs/product-analytics/funnels#why-a-later-step-can-have-more-users-than-an-earlier-one"
+
+    # Session replay in Electron is the demo's docs gap: nothing in the docs should pretend to answer it.
+    electron = (await client.post("/api/v1/suggestions", json={"subject": "Session replay records nothing in our Electron app"})).json()
+    assert electron["docs"] == []
+
+
+async def test_indexing_the_demo_docs_again_encodes_nothing(db_session, test_settings):
+    await index_demo_docs(db_session, test_settings)
+    again = await index_demo_docs(db_session, test_settings)
+    assert again.embedded == 0 and again.pages_parsed == 0
