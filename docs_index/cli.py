@@ -27,25 +27,17 @@ def docs_command() -> None:
 def index_command(path: Path, url_prefix: str | None, max_chars: int | None, as_json: bool) -> None:
     """Index the .md/.mdx pages under PATH: only changed chunks are embedded again, deleted pages are removed."""
     from forum.cli import run_in_transaction
-    from forum.embeddings.embedder import aload_embedder
     from forum.settings import Settings
 
     from forum.jobs.queue import enqueue
 
-    from .indexer import index_docs
+    from .indexer import index_docs_with_settings
 
     settings = Settings.from_env()
     # The report lists every warning once; without this, logging's last-resort handler would print them too.
     logging.getLogger("docs_index").addHandler(logging.NullHandler())
     async def index_and_recheck_gaps(session):
-        report = await index_docs(
-            session,
-            path,
-            load_embedder=lambda model: aload_embedder(model.name, settings),
-            url_prefix=url_prefix or settings.docs_url_prefix,
-            max_chars=max_chars or settings.docs_max_chars,
-            embed_batch_size=settings.docs_embed_batch_size,
-        )
+        report = await index_docs_with_settings(session, path, settings, url_prefix=url_prefix, max_chars=max_chars)
         if report.embedded:
             # New or changed sections may answer a known docs gap: the worker re-checks them.
             await enqueue(session, "gaps_check_docs", {}, dedupe_key="gaps-check-docs")

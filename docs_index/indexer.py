@@ -22,8 +22,9 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.embeddings import repository as embeddings
-from forum.embeddings.embedder import Embedder
+from forum.embeddings.embedder import Embedder, aload_embedder
 from forum.embeddings.repository import ModelRow
+from forum.settings import Settings
 
 from . import store
 from .chunk import DEFAULT_MAX_CHARS, Chunk
@@ -139,6 +140,20 @@ async def index_docs(
     report.reused = report.chunks * len(targets) - report.embedded
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def index_docs_with_settings(
+    session: AsyncSession, root: Path, settings: Settings, *, url_prefix: str | None = None, max_chars: int | None = None
+) -> IndexReport:
+    """index_docs as the app configures it: its models, URL prefix, chunk size and batch size."""
+    return await index_docs(
+        session,
+        root,
+        load_embedder=lambda model: aload_embedder(model.name, settings),
+        url_prefix=url_prefix or settings.docs_url_prefix,
+        max_chars=max_chars or settings.docs_max_chars,
+        embed_batch_size=settings.docs_embed_batch_size,
+    )
 
 
 async def _sync_page(

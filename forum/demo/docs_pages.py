@@ -11,19 +11,11 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from docs_index.indexer import IndexReport, index_docs
-from forum.embeddings.embedder import aload_embedder
+from docs_index.indexer import IndexReport, index_docs_with_settings
 from forum.settings import Settings
 
 DEMO_DOCS = Path(__file__).with_name("docs")
 
 
 async def index_demo_docs(session: AsyncSession, settings: Settings) -> IndexReport:
-    return await index_docs(
-        session,
-        DEMO_DOCS,
-        load_embedder=lambda model: aload_embedder(model.name, settings),
-        url_prefix=settings.docs_url_prefix,
-        max_chars=settings.docs_max_chars,
-        embed_batch_size=settings.docs_embed_batch_size,
-    )
+    return await index_docs_with_settings(session, DEMO_DOCS, settings)

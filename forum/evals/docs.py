@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from docs_index.indexer import index_docs
-from forum.embeddings.embedder import aload_embedder
+from docs_index.indexer import index_docs_with_settings
 from forum.evals.datasets import TutorialRelevance, load_docs_relevance, normalise_docs_url
 from forum.evals.metrics import mean_reciprocal_rank, recall_at_k
 from docs_index.frontmatter import split_front_matter
@@ -38,15 +37,7 @@ _BLOCK_SCALAR = {">", ">-", ">+", "|", "|-", "|+"}
 
 async def load(session: AsyncSession, settings: Settings, docs_root: Path) -> int:
     """Index the docs tree; returns the number of chunks."""
-    report = await index_docs(
-        session,
-        docs_root,
-        load_embedder=lambda model: aload_embedder(model.name, settings),
-        url_prefix=settings.docs_url_prefix,
-        max_chars=settings.docs_max_chars,
-        embed_batch_size=settings.docs_embed_batch_size,
-    )
-    return report.chunks
+    return (await index_docs_with_settings(session, docs_root, settings)).chunks
 
 
 async def chunk_pages(session: AsyncSession) -> dict[int, str]:
