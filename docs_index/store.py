@@ -317,12 +317,13 @@ async def _set_ef_search(session: AsyncSession, ef_search: int, limit: int) -> N
     await session.execute(text("SELECT set_config('hnsw.ef_search', :ef, true)"), {"ef": str(max(int(ef_search), limit))})
 
 
-def _nearest_vectors_sql(model: ModelRow) -> str:
-    """chunk_id and distance of the :fetch nearest vectors of `model` (the HNSW index scan)."""
+def _nearest_vectors_sql(model: ModelRow, fetch: int | None = None) -> str:
+    """chunk_id and distance of the :fetch (or `fetch`, written into the text) nearest vectors of
+    `model` (the HNSW index scan)."""
     distance = _distance_sql(model)
     return (
         f"SELECT e.chunk_id, {distance} AS distance FROM docs_chunk_embeddings e "
-        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :fetch"
+        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT {':fetch' if fetch is None else int(fetch)}"
     )
 
 
@@ -347,9 +348,10 @@ async def chunk_vector_candidates(
     of the nearer of its two vectors (text, heading); each chunk appears once."""
     distance = _distance_sql(model)
     # Each chunk has two vectors, so twice the limit of nearest vectors holds `limit` chunks.
+    # Row counts written into the text: a generic plan for unknown LIMITs was slower (see suggestions).
     near = (
-        f"SELECT chunk_id, min(distance) AS distance FROM ({_nearest_vectors_sql(model)}) v "
-        "GROUP BY chunk_id ORDER BY distance, chunk_id LIMIT :limit"
+        f"SELECT chunk_id, min(distance) AS distance FROM ({_nearest_vectors_sql(model, 2 * int(limit))}) v "
+        f"GROUP BY chunk_id ORDER BY distance, chunk_id LIMIT {int(limit)}"
     ) if search else "SELECT NULL::bigint AS chunk_id, NULL::float8 AS distance WHERE false"
     statement = text(
         f"WITH near AS MATERIALIZED ({near}), "
@@ -360,7 +362,7 @@ async def chunk_vector_candidates(
     ).bindparams(bindparam("query", type_=Vector(model.dim)), _ids("extra"))
     if search:
         await _set_ef_search(session, ef_search, 2 * limit)
-    params = {"query": np.asarray(query, dtype=np.float32), "limit": limit, "fetch": 2 * limit, "extra": list(extra_ids)}
+    params = {"query": np.asarray(query, dtype=np.float32), "extra": list(extra_ids)}
     rows = (await session.execute(statement, params)).all()
     nearest = sorted((r for r in rows if r.rank_distance is not None), key=lambda r: (r.rank_distance, r.chunk_id))
     return VectorCandidates([r.chunk_id for r in nearest], {r.chunk_id: 1.0 - float(r.distance) for r in rows})

@@ -276,10 +276,13 @@ async def enqueue_backfill(session: AsyncSession, model: str | None = None) -> i
 
 
 # -- search -----------------------------------------------------------------------------------------
-def nearest_questions_sql(model: ModelRow, *, visible_only: bool, filter_statuses: bool = False, filter_ids: bool = False) -> str:
+def nearest_questions_sql(
+    model: ModelRow, *, visible_only: bool, filter_statuses: bool = False, filter_ids: bool = False, limit: int | None = None
+) -> str:
     """The HNSW search as SQL text, also used as a CTE by suggestions (forum/suggestions/repository.py).
 
-    Parameters: query (the vector), exclude (ids), limit, statuses when filter_statuses, only (ids) when filter_ids.
+    Parameters: query (the vector), exclude (ids), limit (unless given here, to be written into the
+    text), statuses when filter_statuses, only (ids) when filter_ids.
     """
     vector_type = f"vector({int(model.dim)})"
     distance = f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
@@ -294,7 +297,7 @@ def nearest_questions_sql(model: ModelRow, *, visible_only: bool, filter_statuse
     return (
         f"SELECT e.question_id, {distance} AS distance FROM question_embeddings e "
         f"JOIN questions q ON q.id = e.question_id WHERE {' AND '.join(filters)} "
-        f"ORDER BY {distance} LIMIT :limit"
+        f"ORDER BY {distance} LIMIT {':limit' if limit is None else int(limit)}"
     )
 
 

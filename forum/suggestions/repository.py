@@ -23,7 +23,7 @@ from forum.embeddings.repository import ANSWER_SQL, ModelRow, sql_literal
 from forum.models import RelatedCache, SuggestionImpression
 
 # Full-text ranking is BM25 (Okapi; k1, b as usual), computed in SQL over the tsvector columns:
-#  - The query is the first :max_terms lexemes of the typed text (the subject comes first), matched
+#  - The query is the first `max_terms` lexemes of the typed text (the subject comes first), matched
 #    on any of them (OR), not all: an AND of a whole paragraph matches nothing.
 #  - Document frequencies come from the planner's statistics (pg_stats.most_common_elems of the
 #    search_vector column, kept by ANALYZE/autovacuum): no per-query count over the table. A lexeme
@@ -32,7 +32,7 @@ from forum.models import RelatedCache, SuggestionImpression
 #  - Candidates: only the rarest query terms are matched through the GIN index, as many as keep the
 #    estimated matching rows under the budget (when even the rarest is more common than that, the
 #    two rarest together, AND); at most `scan` rows are read, pre-ranked by ts_rank_cd, and the
-#    best `pool` (or :limit, if larger) are scored with every query term. Common words thus never
+#    best `pool` (or `limit`, if larger) are scored with every query term. Common words thus never
 #    make a query read most of the table (the plain OR of all words did: seconds at 100,000 questions).
 #  - A term's frequency in a row is ts_rank_cd of that single term with weights {0, 0, 1/boost, 1}:
 #    for a one-lexeme query that is the weighted count of its positions, so an occurrence in the
@@ -61,9 +61,15 @@ QUESTION_SUBJECT_BOOST = 6.0
 DOCS_HEADING_BOOST = 1.0
 
 
-def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float, limits: Bm25Limits) -> str:
-    """BM25 of the rows of `table` (alias `alias`, with a search_vector column) matching :query_text."""
+def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float, limits: Bm25Limits, *, limit: int, max_terms: int) -> str:
+    """BM25 of the rows of `table` (alias `alias`, with a search_vector column) matching :query_text.
+
+    The row counts are written into the SQL text, not bound: PostgreSQL's generic plan for a prepared
+    statement with unknown LIMITs was much slower (docs full text at 100,000 questions' load: 12.5 ms
+    p50 bound, 4.6 ms written in).
+    They are settings, so each process still prepares the statement once."""
     k1, b = _BM25_K1, _BM25_B
+    limit, max_terms = int(limit), int(max_terms)
     return (
         "WITH stats AS ("
         "  SELECT greatest(c.reltuples, 1)::float8 AS n, s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs"
@@ -73,7 +79,7 @@ def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float, limi
         "terms AS MATERIALIZED ("
         "  SELECT t.lexeme, stats.n, coalesce(stats.freqs[array_position(stats.elems, t.lexeme)],"
         "    stats.freqs[array_length(stats.elems, 1) + 1] / 2, 0)::float8 AS f"
-        "  FROM (SELECT lexeme FROM unnest(to_tsvector('english', :query_text)) ORDER BY positions[1] LIMIT :max_terms) t, stats), "
+        f"  FROM (SELECT lexeme FROM unnest(to_tsvector('english', :query_text)) ORDER BY positions[1] LIMIT {max_terms}) t, stats), "
         "w AS ("
         "  SELECT lexeme, quote_literal(lexeme)::tsquery AS tq, f * n AS df, ln(1 + (1 - f + 0.5 / n) / (f + 0.5 / n)) AS idf,"
         "    row_number() OVER (ORDER BY f, lexeme) AS rarity, (sum(f) OVER (ORDER BY f, lexeme) - f) * n AS rarer_df FROM terms), "
@@ -82,14 +88,14 @@ def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float, limi
         "    ELSE string_agg(quote_literal(lexeme), ' & ') FILTER (WHERE rarity <= 2) END)::tsquery AS tsq FROM w), "
         f"matched AS (SELECT {alias}.id, {alias}.search_vector AS sv FROM {table} {alias}, tsq"
         f"  WHERE {alias}.search_vector @@ tsq.tsq AND {' AND '.join(filters)} LIMIT {limits.scan}), "
-        f"cand AS (SELECT m.id, m.sv FROM matched m, tsq ORDER BY ts_rank_cd(m.sv, tsq.tsq, 1) DESC, m.id LIMIT greatest(:limit, {limits.pool})), "
+        f"cand AS (SELECT m.id, m.sv FROM matched m, tsq ORDER BY ts_rank_cd(m.sv, tsq.tsq, 1) DESC, m.id LIMIT {max(limit, limits.pool)}), "
         "avglen AS (SELECT greatest(avg(length(sv)), 1)::float8 AS a FROM cand), "
         "tf AS ("
         f"  SELECT c.id, length(c.sv) AS len, w.idf, {float(boost)} * ts_rank_cd('{{0, 0, {1.0 / boost}, 1}}', c.sv, w.tq, 0) AS tf,"
         "    ts_rank_cd('{0, 0, 0, 1}', c.sv, w.tq, 0) AS tf_a FROM cand c CROSS JOIN w) "
         f"SELECT tf.id, sum(tf.idf * tf.tf * {k1 + 1} / (tf.tf + {k1} * ({1 - b} + {b} * tf.len / avglen.a))) AS rank,"
         "  coalesce(sum(tf.idf) FILTER (WHERE tf.tf_a > 0), 0) AS title_rank "
-        "FROM tf CROSS JOIN avglen WHERE tf.tf > 0 GROUP BY tf.id ORDER BY rank DESC, tf.id LIMIT :limit"
+        f"FROM tf CROSS JOIN avglen WHERE tf.tf > 0 GROUP BY tf.id ORDER BY rank DESC, tf.id LIMIT {limit}"
     )
 
 
@@ -147,8 +153,8 @@ async def fulltext_questions(
     filters = ["q.published", "NOT q.archived", "NOT (q.id = ANY(:exclude))"]
     if only_ids is not None:
         filters.append("q.id = ANY(:only)")
-    statement = text(_bm25_sql("questions", "q", filters, QUESTION_SUBJECT_BOOST, QUESTION_LIMITS))
-    params = {"query_text": query_text, "max_terms": max_terms, "limit": limit, "exclude": list(exclude_ids)}
+    statement = text(_bm25_sql("questions", "q", filters, QUESTION_SUBJECT_BOOST, QUESTION_LIMITS, limit=limit, max_terms=max_terms))
+    params = {"query_text": query_text, "exclude": list(exclude_ids)}
     rows = await session.execute(_with_id_arrays(statement, params, only_ids), params)
     return [TextHit(r.id, float(r.rank), float(r.title_rank)) for r in rows]
 
@@ -182,7 +188,8 @@ async def question_vector_candidates(
         return f"1 - (({column}::{vector_type}) <=> CAST(:{query} AS {vector_type}))"
 
     near = (
-        embeddings_repository.nearest_questions_sql(model, visible_only=True, filter_ids=only_ids is not None)
+        # The LIMIT is written into the text, as in _bm25_sql: a generic plan for an unknown LIMIT was slower.
+        embeddings_repository.nearest_questions_sql(model, visible_only=True, filter_ids=only_ids is not None, limit=limit)
         if search else "SELECT NULL::bigint AS question_id, NULL::float8 AS distance WHERE false"
     )
     statement = text(
@@ -198,7 +205,7 @@ async def question_vector_candidates(
     )
     params = {
         "query": np.asarray(vector, dtype=np.float32), "subject": np.asarray(subject_vector, dtype=np.float32),
-        "limit": limit, "extra": list(extra_ids), "exclude": list(exclude_ids),
+        "extra": list(extra_ids), "exclude": list(exclude_ids),
     }
     if search:
         await embeddings_repository.configure_hnsw_search(session, ef_search, limit)
@@ -230,8 +237,8 @@ async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
 
 async def fulltext_docs(session: AsyncSession, query_text: str, *, limit: int, max_terms: int) -> list[TextHit]:
     """Docs chunks by BM25 of the typed text against page title, headings and text, best first."""
-    statement = text(_bm25_sql("docs_chunks", "c", ["true"], DOCS_HEADING_BOOST, DOCS_LIMITS))
-    rows = await session.execute(statement, {"query_text": query_text, "max_terms": max_terms, "limit": limit})
+    statement = text(_bm25_sql("docs_chunks", "c", ["true"], DOCS_HEADING_BOOST, DOCS_LIMITS, limit=limit, max_terms=max_terms))
+    rows = await session.execute(statement, {"query_text": query_text})
     return [TextHit(r.id, float(r.rank), float(r.title_rank)) for r in rows]
 
 
