@@ -264,9 +264,13 @@ async def _suggestions_for(
         async with db.side_session(session) as docs_session:
             if docs_session is None:
                 return await _question_lane(session, settings, pending, exclude_ids), await _docs_lane(session, settings, pending)
-            async with asyncio.TaskGroup() as lanes:
-                questions = lanes.create_task(_question_lane(session, settings, pending, exclude_ids))
-                docs = lanes.create_task(_docs_lane(docs_session, settings, pending))
+            try:
+                async with asyncio.TaskGroup() as lanes:
+                    questions = lanes.create_task(_question_lane(session, settings, pending, exclude_ids))
+                    docs = lanes.create_task(_docs_lane(docs_session, settings, pending))
+            except BaseExceptionGroup as failed:
+                # The error handlers know the lanes' errors, not the group the task group wraps them in.
+                raise failed.exceptions[0] from None
             return questions.result(), docs.result()
     finally:
         pending.encoding.cancel()  # a no-op once encoded; stops the work when a lane failed first

@@ -3,12 +3,14 @@
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, text
 
 from docs_index.indexer import index_docs
 from forum import db
 from forum.embeddings.service import embed_questions
 from forum.models import Profile, Question
+from forum.suggestions import service
 from tests.conftest import app_client
 from tests.factories import make_profile, make_question
 
@@ -113,3 +115,15 @@ async def test_with_a_connection_pool_questions_and_docs_are_read_side_by_side(t
             await session.execute(delete(Question).where(Question.id == question.id))
             await session.execute(delete(Profile).where(Profile.id == asker.id))
             await session.execute(text("DELETE FROM docs_pages WHERE path = ANY(:paths)"), {"paths": list(PAGES)})
+
+
+async def test_a_failing_side_is_reported_as_itself(test_settings, committed_sessionmaker, monkeypatch):
+    from forum.suggestions import repository
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("docs index unavailable")
+
+    monkeypatch.setattr(repository, "fulltext_docs", broken)
+    async with committed_sessionmaker() as session:
+        with pytest.raises(RuntimeError, match="docs index unavailable"):
+            await service.suggest(session, test_settings, "feature flags flicker", None, None, None)
