@@ -77,9 +77,13 @@ class PendingQuery:
     encoding: asyncio.Future[tuple[np.ndarray, np.ndarray]]
 
     async def encoded(self) -> Query:
-        # Shielded: two lanes wait for the same encoding, and one being cancelled must not cancel it.
+        # Shielded: both sides wait for the same encoding, and one being cancelled must not cancel it.
         vector, subject_vector = await asyncio.shield(self.encoding)
         return Query(self.text, vector, subject_vector, self.model)
+
+
+async def _encoded(query: Query | PendingQuery) -> Query:
+    return await query.encoded() if isinstance(query, PendingQuery) else query
 
 
 async def start_query(session: AsyncSession, settings: Settings, subject: str, body: str | None) -> PendingQuery:
@@ -129,24 +133,23 @@ def _uses_text(systems: Sequence[str]) -> bool:
 async def rank_questions(
     session: AsyncSession,
     settings: Settings,
-    query: Query,
+    query: Query | PendingQuery,
     *,
     limit: int,
     exclude_ids: Sequence[int] = (),
     only_ids: Sequence[int] | None = None,
     systems: Sequence[str] = ALL_SYSTEMS,
     weights: FusionWeights | None = None,
-    text_hits: Sequence[repository.TextHit] | None = None,
 ) -> list[Candidate]:
-    """Questions ranked by fused vector and full-text rank, each with its cosine similarity.
-    `text_hits`: the full-text candidates when the caller already has them."""
+    """Questions ranked by fused vector and full-text rank, each with its cosine similarity. A query
+    still being encoded is waited for only after its full-text search."""
     pool = max(limit, settings.suggestions_candidates)
-    if not _uses_text(systems):
-        text_hits = None
-    elif text_hits is None:
+    text_hits = None
+    if _uses_text(systems):
         text_hits = await repository.fulltext_questions(
             session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids, only_ids=only_ids
         )
+    query = await _encoded(query)
     found = await repository.question_vector_candidates(
         session, query.model, query.vector, query.subject_vector, limit=pool, ef_search=settings.embedding_ef_search,
         extra_ids=[h.key for h in text_hits or ()], exclude_ids=exclude_ids, only_ids=only_ids, search="vector" in systems,
@@ -155,20 +158,14 @@ async def rank_questions(
 
 
 async def rank_docs(
-    session: AsyncSession,
-    settings: Settings,
-    query: Query,
-    *,
-    limit: int,
-    systems: Sequence[str] = DOCS_SYSTEMS,
-    text_hits: Sequence[repository.TextHit] | None = None,
+    session: AsyncSession, settings: Settings, query: Query | PendingQuery, *, limit: int, systems: Sequence[str] = DOCS_SYSTEMS
 ) -> list[Candidate]:
     """Docs chunks ranked the same way as questions."""
     pool = max(limit, settings.suggestions_candidates)
-    if not _uses_text(systems):
-        text_hits = None
-    elif text_hits is None:
+    text_hits = None
+    if _uses_text(systems):
         text_hits = await repository.fulltext_docs(session, query.text, limit=pool, max_terms=settings.suggestions_max_terms)
+    query = await _encoded(query)
     found = await repository.docs_vector_candidates(
         session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search,
         extra_ids=[h.key for h in text_hits or ()], search="vector" in systems,
@@ -181,9 +178,9 @@ def _strong(candidates: list[Candidate], minimum: float) -> list[Candidate]:
 
 
 async def question_suggestions(
-    session: AsyncSession, settings: Settings, query: Query, exclude_ids: Sequence[int] = (), text_hits: Sequence[repository.TextHit] | None = None
+    session: AsyncSession, settings: Settings, query: Query | PendingQuery, exclude_ids: Sequence[int] = ()
 ) -> list[QuestionSuggestion]:
-    ranked = await rank_questions(session, settings, query, limit=settings.suggestions_candidates, exclude_ids=exclude_ids, text_hits=text_hits)
+    ranked = await rank_questions(session, settings, query, limit=settings.suggestions_candidates, exclude_ids=exclude_ids)
     ranked = _strong(ranked, settings.suggestions_min_question_similarity)
     rows = await repository.question_rows(session, [c.key for c in ranked])
     # Questions with an answer help the asker now; open ones only say "you are not alone".
@@ -209,10 +206,8 @@ async def question_suggestions(
     return out
 
 
-async def docs_suggestions(
-    session: AsyncSession, settings: Settings, query: Query, text_hits: Sequence[repository.TextHit] | None = None
-) -> list[DocSuggestion]:
-    ranked = await rank_docs(session, settings, query, limit=settings.suggestions_candidates, text_hits=text_hits)
+async def docs_suggestions(session: AsyncSession, settings: Settings, query: Query | PendingQuery) -> list[DocSuggestion]:
+    ranked = await rank_docs(session, settings, query, limit=settings.suggestions_candidates)
     ranked = _strong(ranked, settings.suggestions_min_docs_similarity)
     rows = await repository.docs_rows(session, [c.key for c in ranked])
     top = max_score(weights_from(settings), DOCS_SYSTEMS)
@@ -240,20 +235,6 @@ async def docs_suggestions(
     return out
 
 
-async def _question_lane(session: AsyncSession, settings: Settings, pending: PendingQuery, exclude_ids: Sequence[int]) -> list[QuestionSuggestion]:
-    text_hits = await repository.fulltext_questions(
-        session, pending.text, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids
-    )
-    return await question_suggestions(session, settings, await pending.encoded(), exclude_ids, text_hits=text_hits)
-
-
-async def _docs_lane(session: AsyncSession, settings: Settings, pending: PendingQuery) -> list[DocSuggestion]:
-    text_hits = await repository.fulltext_docs(
-        session, pending.text, limit=settings.suggestions_candidates, max_terms=settings.suggestions_max_terms
-    )
-    return await docs_suggestions(session, settings, await pending.encoded(), text_hits=text_hits)
-
-
 async def _suggestions_for(
     session: AsyncSession, settings: Settings, subject: str, body: str | None, exclude_ids: Sequence[int] = ()
 ) -> tuple[list[QuestionSuggestion], list[DocSuggestion]]:
@@ -263,17 +244,17 @@ async def _suggestions_for(
     try:
         async with db.side_session(session) as docs_session:
             if docs_session is None:
-                return await _question_lane(session, settings, pending, exclude_ids), await _docs_lane(session, settings, pending)
+                return await question_suggestions(session, settings, pending, exclude_ids), await docs_suggestions(session, settings, pending)
             try:
-                async with asyncio.TaskGroup() as lanes:
-                    questions = lanes.create_task(_question_lane(session, settings, pending, exclude_ids))
-                    docs = lanes.create_task(_docs_lane(docs_session, settings, pending))
+                async with asyncio.TaskGroup() as sides:
+                    questions = sides.create_task(question_suggestions(session, settings, pending, exclude_ids))
+                    docs = sides.create_task(docs_suggestions(docs_session, settings, pending))
             except BaseExceptionGroup as failed:
-                # The error handlers know the lanes' errors, not the group the task group wraps them in.
+                # The error handlers know the sides' errors, not the group the task group wraps them in.
                 raise failed.exceptions[0] from None
             return questions.result(), docs.result()
     finally:
-        pending.encoding.cancel()  # a no-op once encoded; stops the work when a lane failed first
+        pending.encoding.cancel()  # a no-op once encoded; stops the work when a side failed first
 
 
 async def suggest(
