@@ -29,6 +29,9 @@ RUN pip install --no-deps -e . \
     && useradd --create-home --uid 10001 forum \
     && chown -R forum /app
 USER forum
+# The ONNX export of the default model (forum/embeddings/onnx_runtime.py), made once here rather than
+# by every container at its first start.
+RUN python -c "from forum.embeddings.embedder import get_embedder; from forum.settings import Settings; get_embedder(Settings())"
 
 EXPOSE 8000
 CMD ["forum", "serve", "--host", "0.0.0.0", "--port", "8000"]
