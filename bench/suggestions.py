@@ -22,7 +22,6 @@ import asyncio
 import hashlib
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path

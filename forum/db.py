@@ -100,7 +100,9 @@ async def side_session(session: AsyncSession) -> AsyncIterator[AsyncSession | No
     if not isinstance(engine, AsyncEngine):
         yield None
         return
-    slots = _side_slots.setdefault(engine, asyncio.Semaphore(max(1, engine.pool.size() // 2)))
+    slots = _side_slots.get(engine)
+    if slots is None:
+        slots = _side_slots[engine] = asyncio.Semaphore(max(1, engine.pool.size() // 2))
     if slots.locked():
         yield None
         return

@@ -209,7 +209,6 @@ async def question_vector_candidates(
     }
     if search:
         await embeddings_repository.configure_hnsw_search(session, ef_search, limit)
-    if search:
         statement = _with_id_arrays(statement, params, only_ids)
     rows = (await session.execute(statement, params)).all()
     # relaxed_order may return the nearest slightly unsorted; they are ranked by their distance here.
