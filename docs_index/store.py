@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger, Integer, Text
 
-from forum.embeddings.repository import ModelRow, sql_literal
+from forum.embeddings.repository import ModelRow, configure_hnsw_search, query_vector_bind, query_vector_sql, query_vector_value, sql_literal
 
 from .chunk import Chunk
 
@@ -310,11 +310,11 @@ def snippet(chunk_text: str, limit: int = SNIPPET_CHARS) -> str:
 
 def _distance_sql(model: ModelRow) -> str:
     vector_type = f"vector({int(model.dim)})"
-    return f"(e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})"
+    return f"(e.embedding::{vector_type}) <=> {query_vector_sql('query', model.dim)}"
 
 
 async def _set_ef_search(session: AsyncSession, ef_search: int, limit: int) -> None:
-    await session.execute(text("SELECT set_config('hnsw.ef_search', :ef, true)"), {"ef": str(max(int(ef_search), limit))})
+    await configure_hnsw_search(session, ef_search, limit)
 
 
 def _nearest_vectors_sql(model: ModelRow, fetch: int | None = None) -> str:
@@ -359,10 +359,10 @@ async def chunk_vector_candidates(
         f"SELECT e.chunk_id, near.distance AS rank_distance, min({distance}) AS distance "
         f"FROM pool JOIN docs_chunk_embeddings e ON e.chunk_id = pool.chunk_id AND e.model = {sql_literal(model.name)} "
         "LEFT JOIN near ON near.chunk_id = e.chunk_id GROUP BY e.chunk_id, near.distance"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)), _ids("extra"))
+    ).bindparams(query_vector_bind("query"), _ids("extra"))
     if search:
         await _set_ef_search(session, ef_search, 2 * limit)
-    params = {"query": np.asarray(query, dtype=np.float32), "extra": list(extra_ids)}
+    params = {"query": query_vector_value(query), "extra": list(extra_ids)}
     rows = (await session.execute(statement, params)).all()
     nearest = sorted((r for r in rows if r.rank_distance is not None), key=lambda r: (r.rank_distance, r.chunk_id))
     return VectorCandidates([r.chunk_id for r in nearest], {r.chunk_id: 1.0 - float(r.distance) for r in rows})
@@ -378,9 +378,9 @@ async def nearest_chunks(
         f"SELECT {_HIT_COLUMNS}, min(near.distance) AS distance FROM near "
         "JOIN docs_chunks c ON c.id = near.chunk_id JOIN docs_pages p ON p.id = c.page_id "
         "GROUP BY c.id, p.id ORDER BY distance, c.id LIMIT :limit"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)))
+    ).bindparams(query_vector_bind("query"))
     await _set_ef_search(session, ef_search, 2 * limit)
-    rows = await session.execute(statement, {"query": np.asarray(query, dtype=np.float32), "limit": limit, "fetch": 2 * limit})
+    rows = await session.execute(statement, {"query": query_vector_value(query), "limit": limit, "fetch": 2 * limit})
     return [_hit(r, 1.0 - float(r.distance)) for r in rows]
 
 
@@ -391,9 +391,9 @@ async def best_distance(session: AsyncSession, model: ModelRow, query: np.ndarra
     statement = text(
         f"SELECT {distance} AS distance FROM docs_chunk_embeddings e "
         f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT 1"
-    ).bindparams(bindparam("query", type_=Vector(model.dim)))
+    ).bindparams(query_vector_bind("query"))
     await _set_ef_search(session, ef_search, 1)
-    value = (await session.execute(statement, {"query": np.asarray(query, dtype=np.float32)})).scalar_one_or_none()
+    value = (await session.execute(statement, {"query": query_vector_value(query)})).scalar_one_or_none()
     return None if value is None else float(value)
 
 

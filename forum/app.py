@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
         state = app.state
         engine = None
         if state.get("sessionmaker") is None:
-            engine = db.create_engine(db.resolve_database_url(settings), settings.db_pool_size)
+            engine = db.create_engine(db.resolve_database_url(settings), settings.db_pool_size, hnsw_ef_search=settings.embedding_ef_search)
             state.engine = engine
             state.sessionmaker = db.create_sessionmaker(engine)
         state.view_counter = ViewCounter(state.sessionmaker, settings.view_flush_seconds)

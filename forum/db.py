@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar.datastructures import State
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -75,8 +76,26 @@ def resolve_database_url(settings: Settings) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+#: Key of Connection.info: the hnsw.ef_search a connection was opened with (see create_engine).
+HNSW_EF_SEARCH = "hnsw_ef_search"
+
+
+def create_engine(url: str, pool_size: int = 10, *, hnsw_ef_search: int | None = None) -> AsyncEngine:
+    """With hnsw_ef_search, every connection opens with that HNSW candidate list size and an
+    iterative scan (sent with the connection start-up, not per transaction): searches that want
+    exactly that skip their SET LOCAL, two statements fewer on each keystroke's suggestions."""
+    if hnsw_ef_search is None:
+        return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+    server_settings = {"hnsw.ef_search": str(int(hnsw_ef_search)), "hnsw.iterative_scan": "relaxed_order"}
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, connect_args={"server_settings": server_settings}
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _remember_hnsw_settings(dbapi_connection, connection_record) -> None:  # noqa: ANN001, ARG001
+        connection_record.info[HNSW_EF_SEARCH] = int(hnsw_ef_search)
+
+    return engine
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

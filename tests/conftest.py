@@ -69,8 +69,9 @@ def test_settings(database_url: str) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = db.create_engine(database_url, pool_size=5)
+async def engine(database_url: str, test_settings: Settings) -> AsyncIterator[AsyncEngine]:
+    # Opened as the app opens its connections (the HNSW search settings sent at start-up).
+    engine = db.create_engine(database_url, pool_size=5, hnsw_ef_search=test_settings.embedding_ef_search)
     yield engine
     await engine.dispose()
 

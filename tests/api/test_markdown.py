@@ -75,3 +75,15 @@ async def test_the_api_stores_sanitised_html(client, db_session):
 def test_plain_text_keeps_words_apart_across_lines_and_markup():
     text = markdown_to_text("I tried `JOIN persons` and **bootstrap** now\nnext line")
     assert text == "I tried JOIN persons and bootstrap now next line"
+
+
+def test_an_excerpt_of_a_long_body_reads_as_its_start_and_says_there_is_more():
+    from forum.questions.schemas import excerpt
+
+    opening = "Set **`person_profiles`** to `identified_only`, then [call identify](https://posthog.com/docs) on login."
+    body = opening + "\n\n" + "\n\n".join(f"Paragraph {n} explains one more detail of the setup." for n in range(400))
+
+    assert excerpt(body, 60) == "Set person_profiles to identified_only, then call identify…"
+    screenshots = "\n\n".join(f"![](https://example.com/{'step' * 30}/{n}.png)" for n in range(200))
+    assert excerpt(opening + "\n\n" + screenshots + "\n\nThe last words.", 300).endswith("call identify on login.…")
+    assert excerpt(opening, 200) == "Set person_profiles to identified_only, then call identify on login."

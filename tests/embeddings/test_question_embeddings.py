@@ -102,7 +102,7 @@ async def test_the_model_index_serves_nearest_queries(db_session, author, test_s
     await service.embed_questions(db_session, test_settings, [question.id])
     model = await _active(db_session)
     statement = repository.nearest_questions_statement(model, visible_only=True, filter_statuses=False)
-    vector = "[" + ",".join(str(x) for x in embedder.encode(["survey"])[0]) + "]"
+    vector = repository.query_vector_value(embedder.encode(["survey"])[0])
 
     # Few rows make a scan and a sort cheaper; with both ruled out, the plan shows whether the query
     # can use the partial expression index at all (a bound model name or another cast could not).
