@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger, Integer, Text
 
+from forum import db
 from forum.embeddings.repository import ModelRow, configure_hnsw_search, query_vector_bind, query_vector_sql, query_vector_value, sql_literal
 
 from .chunk import Chunk
@@ -363,9 +364,9 @@ async def chunk_vector_candidates(
     if search:
         await _set_ef_search(session, ef_search, 2 * limit)
     params = {"query": query_vector_value(query), "extra": list(extra_ids)}
-    rows = (await session.execute(statement, params)).all()
-    nearest = sorted((r for r in rows if r.rank_distance is not None), key=lambda r: (r.rank_distance, r.chunk_id))
-    return VectorCandidates([r.chunk_id for r in nearest], {r.chunk_id: 1.0 - float(r.distance) for r in rows})
+    rows = await db.fetch(session, statement, params)
+    nearest = sorted((r for r in rows if r["rank_distance"] is not None), key=lambda r: (r["rank_distance"], r["chunk_id"]))
+    return VectorCandidates([r["chunk_id"] for r in nearest], {r["chunk_id"]: 1.0 - r["distance"] for r in rows})
 
 
 async def nearest_chunks(

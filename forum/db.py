@@ -5,18 +5,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from litestar.datastructures import State
-from sqlalchemy import event
+from sqlalchemy import TextClause, event
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from forum.settings import Settings
 
+if TYPE_CHECKING:
+    import asyncpg
+
 log = logging.getLogger(__name__)
+_ASYNCPG_DIALECT = PGDialect_asyncpg()
 
 
 #: Settings of the embedded server (written to forum.conf in its data directory, read at start-up).
@@ -127,6 +133,35 @@ async def side_session(session: AsyncSession) -> AsyncIterator[AsyncSession | No
         return
     async with slots, AsyncSession(engine) as side:
         yield side
+
+
+#: SQL text -> (asyncpg SQL, parameter names in order). The model name and row counts written into
+#: the suggestions' SQL make a few texts per model and setting, so this stays small.
+_positional: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _positional_sql(statement: TextClause) -> tuple[str, tuple[str, ...]]:
+    found = _positional.get(statement.text)
+    if found is None:
+        compiled = statement.compile(dialect=_ASYNCPG_DIALECT)
+        if len(_positional) >= 512:
+            _positional.clear()
+        found = _positional[statement.text] = (compiled.string, tuple(compiled.positiontup or ()))
+    return found
+
+
+async def fetch(session: AsyncSession, statement: TextClause, params: Mapping[str, Any]) -> list[asyncpg.Record]:
+    """The rows of a read, run by asyncpg itself on the session's connection (inside its transaction,
+    if one has begun): rows come back as asyncpg Records (`row["name"]`).
+
+    Only for the suggestions' keystroke path, where SQLAlchemy's handling of each statement and its
+    rows cost 0.3-0.5 ms of Python, a sixth of the request's Python. The statement is still a
+    SQLAlchemy `text()` with typed binds, compiled once per SQL text; values must be ones asyncpg
+    encodes as they are (numbers, strings, lists for arrays).
+    """
+    sql, names = _positional_sql(statement)
+    connection = await (await session.connection()).get_raw_connection()
+    return await connection.driver_connection.fetch(sql, *(params[name] for name in names))
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:

@@ -1,4 +1,5 @@
-"""Write rate limits per signed-in user and per client IP, using Litestar's rate-limit middleware twice."""
+"""Write rate limits per signed-in user and per client IP, and a suggestions budget per client IP, with
+Litestar's rate-limit middleware."""
 
 from __future__ import annotations
 
@@ -12,15 +13,25 @@ from forum.auth import tokens
 from forum.settings import Settings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: A POST that reads: suggestions while someone types. It has its own budget (see Settings).
+SUGGESTIONS_PATH = "/api/v1/suggestions"
+
+
+def _is_suggestions(request: Request) -> bool:
+    return request.method == "POST" and request.scope["path"] == SUGGESTIONS_PATH
 
 
 # async, so Litestar calls them inline instead of hopping to a thread on every request.
 async def _is_write(request: Request) -> bool:
-    return request.method in WRITE_METHODS
+    return request.method in WRITE_METHODS and not _is_suggestions(request)
 
 
 async def _has_credentials(request: Request) -> bool:
-    return request.method in WRITE_METHODS and bool(request.headers.get("authorization"))
+    return await _is_write(request) and bool(request.headers.get("authorization"))
+
+
+async def _asks_suggestions(request: Request) -> bool:
+    return _is_suggestions(request)
 
 
 def _user_identity(secret: str):
@@ -42,6 +53,10 @@ def _ip_identity(request: Request) -> str:
     return "ip:" + get_remote_address(request)
 
 
+def _suggestions_ip_identity(request: Request) -> str:
+    return "suggestions-ip:" + get_remote_address(request)
+
+
 def rate_limit_middleware(settings: Settings) -> list:
     per_user = RateLimitConfig(
         rate_limit=("minute", settings.rate_limit_writes_per_user),
@@ -53,4 +68,9 @@ def rate_limit_middleware(settings: Settings) -> list:
         identifier_for_request=_ip_identity,
         check_throttle_handler=_is_write,
     )
-    return [per_ip.middleware, per_user.middleware]
+    suggestions_per_ip = RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit_suggestions_per_ip),
+        identifier_for_request=_suggestions_ip_identity,
+        check_throttle_handler=_asks_suggestions,
+    )
+    return [per_ip.middleware, per_user.middleware, suggestions_per_ip.middleware]

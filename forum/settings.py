@@ -38,6 +38,9 @@ class Settings:
     # Writes (POST/PUT/PATCH/DELETE) per minute.
     rate_limit_writes_per_user: int = 60
     rate_limit_writes_per_ip: int = 120
+    # Suggestion requests (POST /api/v1/suggestions, sent on every keystroke pause) per minute from one
+    # IP address: a budget of their own, so typing a long question never uses up the writes that post it.
+    rate_limit_suggestions_per_ip: int = 600
     max_request_bytes: int = 256 * 1024
     view_flush_seconds: float = 2.0
 

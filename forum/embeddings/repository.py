@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.types import REAL, BigInteger, String
 
+from forum import db
 from forum.db import HNSW_EF_SEARCH
 
 EMBED_QUESTION = "embed_question"
@@ -112,9 +113,13 @@ def hnsw_index_name(model: str) -> str:
 
 
 # -- model registry ---------------------------------------------------------------------------------
+_ACTIVE_MODEL = text("SELECT name, dim, status FROM embedding_models WHERE status = 'active'")
+
+
 async def active_model(session: AsyncSession) -> ModelRow | None:
-    row = (await session.execute(text("SELECT name, dim, status FROM embedding_models WHERE status = 'active'"))).first()
-    return None if row is None else ModelRow(row.name, row.dim, row.status)
+    # On every suggestions request, hence straight through asyncpg (forum.db.fetch).
+    rows = await db.fetch(session, _ACTIVE_MODEL, {})
+    return ModelRow(*rows[0]) if rows else None
 
 
 async def get_model(session: AsyncSession, name: str) -> ModelRow | None:

@@ -220,7 +220,7 @@ def detail_out(question, author, topics, replies, viewer_state: ViewerState | No
 
 def excerpt(body: str, length: int = 200) -> str:
     """The first words of the body as plain text, cut at a word boundary."""
-    part = _leading_part(body, 10 * length)
+    part = _leading_part(body, 5 * length)
     text = " ".join(markdown_to_text(part).split())
     if len(text) <= length:
         return text if len(part) == len(body) else text + "…"

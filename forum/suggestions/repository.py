@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger
 
 from docs_index import store as docs_store
+from forum import db
 from forum.embeddings import repository as embeddings_repository
 from forum.embeddings.repository import ANSWER_SQL, ModelRow, query_vector_bind, query_vector_sql, query_vector_value, sql_literal
 from forum.models import RelatedCache, SuggestionImpression
@@ -155,8 +156,12 @@ async def fulltext_questions(
         filters.append("q.id = ANY(:only)")
     statement = text(_bm25_sql("questions", "q", filters, QUESTION_SUBJECT_BOOST, QUESTION_LIMITS, limit=limit, max_terms=max_terms))
     params = {"query_text": query_text, "exclude": list(exclude_ids)}
-    rows = await session.execute(_with_id_arrays(statement, params, only_ids), params)
-    return [TextHit(r.id, float(r.rank), float(r.title_rank)) for r in rows]
+    rows = await db.fetch(session, _with_id_arrays(statement, params, only_ids), params)
+    return [TextHit(r["id"], r["rank"], r["title_rank"]) for r in rows]
+
+
+#: The fields of a question scored beside the whole (columns of question_vector_candidates).
+_FIELD_SCORES = ("subject", "answer")
 
 
 @dataclass(frozen=True)
@@ -209,16 +214,13 @@ async def question_vector_candidates(
     if search:
         await embeddings_repository.configure_hnsw_search(session, ef_search, limit)
         statement = _with_id_arrays(statement, params, only_ids)
-    rows = (await session.execute(statement, params)).all()
+    rows = await db.fetch(session, statement, params)
     # relaxed_order may return the nearest slightly unsorted; they are ranked by their distance here.
-    nearest = sorted((r for r in rows if r.rank_distance is not None), key=lambda r: (r.rank_distance, r.question_id))
+    nearest = sorted((r for r in rows if r["rank_distance"] is not None), key=lambda r: (r["rank_distance"], r["question_id"]))
     scores = {
-        r.question_id: PoolScores(
-            float(r.whole), {name: float(value) for name, value in (("subject", r.subject), ("answer", r.answer)) if value is not None}
-        )
-        for r in rows
+        r["question_id"]: PoolScores(r["whole"], {name: r[name] for name in _FIELD_SCORES if r[name] is not None}) for r in rows
     }
-    return VectorCandidates([r.question_id for r in nearest], scores)
+    return VectorCandidates([r["question_id"] for r in nearest], scores)
 
 
 async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, QuestionRow]:
@@ -229,15 +231,15 @@ async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
         f"SELECT q.id, q.permalink, q.subject, q.status, q.reply_count, q.created_at, {ANSWER_SQL} AS answer "
         "FROM questions q WHERE q.id = ANY(:ids)"
     ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
-    rows = await session.execute(statement, {"ids": list(ids)})
-    return {r.id: QuestionRow(r.id, r.permalink, r.subject, r.status, r.reply_count, r.created_at, r.answer) for r in rows}
+    rows = await db.fetch(session, statement, {"ids": list(ids)})
+    return {r["id"]: QuestionRow(*r) for r in rows}
 
 
 async def fulltext_docs(session: AsyncSession, query_text: str, *, limit: int, max_terms: int) -> list[TextHit]:
     """Docs chunks by BM25 of the typed text against page title, headings and text, best first."""
     statement = text(_bm25_sql("docs_chunks", "c", ["true"], DOCS_HEADING_BOOST, DOCS_LIMITS, limit=limit, max_terms=max_terms))
-    rows = await session.execute(statement, {"query_text": query_text})
-    return [TextHit(r.id, float(r.rank), float(r.title_rank)) for r in rows]
+    rows = await db.fetch(session, statement, {"query_text": query_text})
+    return [TextHit(r["id"], r["rank"], r["title_rank"]) for r in rows]
 
 
 async def docs_vector_candidates(
@@ -257,8 +259,8 @@ async def docs_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, Docs
         "SELECT c.id, c.url, p.path, p.title, c.heading_path, c.text FROM docs_chunks c "
         "JOIN docs_pages p ON p.id = c.page_id WHERE c.id = ANY(:ids)"
     ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
-    rows = await session.execute(statement, {"ids": list(ids)})
-    return {r.id: DocsChunkRow(r.id, r.url, r.path, r.title, list(r.heading_path or []), r.text) for r in rows}
+    rows = await db.fetch(session, statement, {"ids": list(ids)})
+    return {r["id"]: DocsChunkRow(r["id"], r["url"], r["path"], r["title"], list(r["heading_path"] or []), r["text"]) for r in rows}
 
 
 _IMPRESSION_FIELDS = (

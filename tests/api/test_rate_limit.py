@@ -1,4 +1,4 @@
-"""Writes are rate limited per signed-in user and per client IP; reads are not."""
+"""Writes are rate limited per signed-in user and per client IP; suggestions have their own budget; reads are not."""
 
 from tests.conftest import app_client
 from tests.factories import auth, make_profile, make_question
@@ -42,3 +42,20 @@ async def test_new_tokens_do_not_reset_the_budget(test_settings, sessionmaker, d
     async with app_client(settings, sessionmaker) as client:
         codes = [(await client.post(f"/api/v1/questions/{q.id}/follow", headers=fresh_token(n))).status_code for n in range(3)]
         assert codes == [200, 200, 429]
+
+
+async def test_typing_a_question_does_not_use_up_the_writes_that_post_it(test_settings, sessionmaker, db_session):
+    asker = await make_profile(db_session)
+    settings = test_settings.replace(rate_limit_writes_per_user=2, rate_limit_writes_per_ip=2, rate_limit_suggestions_per_ip=5)
+    async with app_client(settings, sessionmaker) as client:
+        typed = ["How", "How do I", "How do I filter", "How do I filter events"]
+        codes = [(await client.post("/api/v1/suggestions", json={"subject": s}, headers=auth(asker))).status_code for s in typed]
+        assert codes == [200, 200, 200, 200]
+        posted = await client.post(
+            "/api/v1/questions", json={"subject": "How do I filter events", "body": "By property?"}, headers=auth(asker)
+        )
+        assert posted.status_code == 201
+
+        # Suggestions have a budget of their own per IP address.
+        codes = [(await client.post("/api/v1/suggestions", json={"subject": "filter"})).status_code for _ in range(2)]
+        assert codes == [200, 429]
