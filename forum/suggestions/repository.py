@@ -62,8 +62,11 @@ QUESTION_SUBJECT_BOOST = 6.0
 DOCS_HEADING_BOOST = 1.0
 
 
-def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float, limits: Bm25Limits, *, limit: int, max_terms: int) -> str:
-    """BM25 of the rows of `table` (alias `alias`, with a search_vector column) matching :query_text.
+def _bm25_sql(
+    table: str, alias: str, filters: Sequence[str], boost: float, limits: Bm25Limits, *, limit: int, max_terms: int, with_title: bool
+) -> str:
+    """BM25 of the rows of `table` (alias `alias`, with a search_vector column) matching :query_text,
+    and title_rank when `with_title` (else 0: it costs a second ts_rank_cd per row and term).
 
     The row counts are written into the SQL text, not bound: PostgreSQL's generic plan for a prepared
     statement with unknown LIMITs was much slower (docs full text at 100,000 questions' load: 12.5 ms
@@ -71,6 +74,7 @@ def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float, limi
     They are settings, so each process still prepares the statement once."""
     k1, b = _BM25_K1, _BM25_B
     limit, max_terms = int(limit), int(max_terms)
+    title_tf = "ts_rank_cd('{0, 0, 0, 1}', c.sv, w.tq, 0)" if with_title else "0"
     return (
         "WITH stats AS ("
         "  SELECT greatest(c.reltuples, 1)::float8 AS n, s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS freqs"
@@ -93,7 +97,7 @@ def _bm25_sql(table: str, alias: str, filters: Sequence[str], boost: float, limi
         "avglen AS (SELECT greatest(avg(length(sv)), 1)::float8 AS a FROM cand), "
         "tf AS ("
         f"  SELECT c.id, length(c.sv) AS len, w.idf, {float(boost)} * ts_rank_cd('{{0, 0, {1.0 / boost}, 1}}', c.sv, w.tq, 0) AS tf,"
-        "    ts_rank_cd('{0, 0, 0, 1}', c.sv, w.tq, 0) AS tf_a FROM cand c CROSS JOIN w) "
+        f"    {title_tf} AS tf_a FROM cand c CROSS JOIN w) "
         f"SELECT tf.id, sum(tf.idf * tf.tf * {k1 + 1} / (tf.tf + {k1} * ({1 - b} + {b} * tf.len / avglen.a))) AS rank,"
         "  coalesce(sum(tf.idf) FILTER (WHERE tf.tf_a > 0), 0) AS title_rank "
         f"FROM tf CROSS JOIN avglen WHERE tf.tf > 0 GROUP BY tf.id ORDER BY rank DESC, tf.id LIMIT {limit}"
@@ -148,13 +152,22 @@ def _with_id_arrays(statement, params: dict[str, Any], only_ids: Sequence[int] |
 
 
 async def fulltext_questions(
-    session: AsyncSession, query_text: str, *, limit: int, max_terms: int, exclude_ids: Sequence[int] = (), only_ids: Sequence[int] | None = None
+    session: AsyncSession,
+    query_text: str,
+    *,
+    limit: int,
+    max_terms: int,
+    exclude_ids: Sequence[int] = (),
+    only_ids: Sequence[int] | None = None,
+    with_title: bool = True,
 ) -> list[TextHit]:
     """Questions by BM25 of the typed text against subject (boosted) and body, best first."""
     filters = ["q.published", "NOT q.archived", "NOT (q.id = ANY(:exclude))"]
     if only_ids is not None:
         filters.append("q.id = ANY(:only)")
-    statement = text(_bm25_sql("questions", "q", filters, QUESTION_SUBJECT_BOOST, QUESTION_LIMITS, limit=limit, max_terms=max_terms))
+    statement = text(
+        _bm25_sql("questions", "q", filters, QUESTION_SUBJECT_BOOST, QUESTION_LIMITS, limit=limit, max_terms=max_terms, with_title=with_title)
+    )
     params = {"query_text": query_text, "exclude": list(exclude_ids)}
     rows = await db.fetch(session, _with_id_arrays(statement, params, only_ids), params)
     return [TextHit(r["id"], r["rank"], r["title_rank"]) for r in rows]
@@ -235,9 +248,11 @@ async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
     return {r["id"]: QuestionRow(*r) for r in rows}
 
 
-async def fulltext_docs(session: AsyncSession, query_text: str, *, limit: int, max_terms: int) -> list[TextHit]:
+async def fulltext_docs(session: AsyncSession, query_text: str, *, limit: int, max_terms: int, with_title: bool = True) -> list[TextHit]:
     """Docs chunks by BM25 of the typed text against page title, headings and text, best first."""
-    statement = text(_bm25_sql("docs_chunks", "c", ["true"], DOCS_HEADING_BOOST, DOCS_LIMITS, limit=limit, max_terms=max_terms))
+    statement = text(
+        _bm25_sql("docs_chunks", "c", ["true"], DOCS_HEADING_BOOST, DOCS_LIMITS, limit=limit, max_terms=max_terms, with_title=with_title)
+    )
     rows = await db.fetch(session, statement, {"query_text": query_text})
     return [TextHit(r["id"], r["rank"], r["title_rank"]) for r in rows]
 

@@ -130,6 +130,11 @@ def _uses_text(systems: Sequence[str]) -> bool:
     return bool({"fulltext", "title"} & set(systems))
 
 
+def _uses_title(systems: Sequence[str], weights: FusionWeights) -> bool:
+    # With no weight the title ranking changes nothing, and computing it doubles full text's per-term work.
+    return "title" in systems and weights.title > 0
+
+
 async def rank_questions(
     session: AsyncSession,
     settings: Settings,
@@ -144,17 +149,19 @@ async def rank_questions(
     """Questions ranked by fused vector and full-text rank, each with its cosine similarity. A query
     still being encoded is waited for only after its full-text search."""
     pool = max(limit, settings.suggestions_candidates)
+    weights = weights or weights_from(settings)
     text_hits = None
     if _uses_text(systems):
         text_hits = await repository.fulltext_questions(
-            session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids, only_ids=only_ids
+            session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids, only_ids=only_ids,
+            with_title=_uses_title(systems, weights),
         )
     query = await _encoded(query)
     found = await repository.question_vector_candidates(
         session, query.model, query.vector, query.subject_vector, limit=pool, ef_search=settings.embedding_ef_search,
         extra_ids=[h.key for h in text_hits or ()], exclude_ids=exclude_ids, only_ids=only_ids, search="vector" in systems,
     )
-    return _fused(found, text_hits, systems, weights or weights_from(settings), limit)
+    return _fused(found, text_hits, systems, weights, limit)
 
 
 async def rank_docs(
@@ -162,15 +169,18 @@ async def rank_docs(
 ) -> list[Candidate]:
     """Docs chunks ranked the same way as questions."""
     pool = max(limit, settings.suggestions_candidates)
+    weights = weights_from(settings)
     text_hits = None
     if _uses_text(systems):
-        text_hits = await repository.fulltext_docs(session, query.text, limit=pool, max_terms=settings.suggestions_max_terms)
+        text_hits = await repository.fulltext_docs(
+            session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, with_title=_uses_title(systems, weights)
+        )
     query = await _encoded(query)
     found = await repository.docs_vector_candidates(
         session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search,
         extra_ids=[h.key for h in text_hits or ()], search="vector" in systems,
     )
-    return _fused(found, text_hits, systems, weights_from(settings), limit)
+    return _fused(found, text_hits, systems, weights, limit)
 
 
 def _strong(candidates: list[Candidate], minimum: float) -> list[Candidate]:
