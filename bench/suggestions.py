@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
@@ -32,6 +33,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import api as bench_api  # noqa: E402
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would be timed too
 
 SHARED_DOCS = Path(__file__).resolve().parents[2] / "shared" / "data" / "posthog-docs" / "docs"
 SAMPLE = 2000
