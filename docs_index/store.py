@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger, Integer, Text
 
 from forum import db
-from forum.embeddings.repository import ModelRow, configure_hnsw_search, query_vector_bind, query_vector_sql, query_vector_value, sql_literal
+from forum.embeddings.repository import ModelRow, configure_hnsw_search, query_vector_bind, query_vector_sql, query_vector_value, sql_literal, vector_type
 
 from .chunk import Chunk
 
@@ -225,7 +225,7 @@ async def ensure_vector_index(session: AsyncSession, model: ModelRow) -> None:
     await session.execute(
         text(
             f"CREATE INDEX IF NOT EXISTS {name} ON docs_chunk_embeddings "
-            f"USING hnsw ((embedding::vector({int(model.dim)})) vector_cosine_ops) WHERE model = {sql_literal(model.name)}"
+            f"USING hnsw ((embedding::{vector_type(model.dim)}) vector_cosine_ops) WHERE model = {sql_literal(model.name)}"
         )
     )
 
@@ -310,12 +310,7 @@ def snippet(chunk_text: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 def _distance_sql(model: ModelRow) -> str:
-    vector_type = f"vector({int(model.dim)})"
-    return f"(e.embedding::{vector_type}) <=> {query_vector_sql('query', model.dim)}"
-
-
-async def _set_ef_search(session: AsyncSession, ef_search: int, limit: int) -> None:
-    await configure_hnsw_search(session, ef_search, limit)
+    return f"(e.embedding::{vector_type(model.dim)}) <=> {query_vector_sql('query', model.dim)}"
 
 
 def _nearest_vectors_sql(model: ModelRow, fetch: int | None = None) -> str:
@@ -362,7 +357,7 @@ async def chunk_vector_candidates(
         "LEFT JOIN near ON near.chunk_id = e.chunk_id GROUP BY e.chunk_id, near.distance"
     ).bindparams(query_vector_bind("query"), _ids("extra"))
     if search:
-        await _set_ef_search(session, ef_search, 2 * limit)
+        await configure_hnsw_search(session, ef_search, 2 * limit)
     params = {"query": query_vector_value(query), "extra": list(extra_ids)}
     rows = await db.fetch(session, statement, params)
     nearest = sorted((r for r in rows if r["rank_distance"] is not None), key=lambda r: (r["rank_distance"], r["chunk_id"]))
@@ -380,7 +375,7 @@ async def nearest_chunks(
         "JOIN docs_chunks c ON c.id = near.chunk_id JOIN docs_pages p ON p.id = c.page_id "
         "GROUP BY c.id, p.id ORDER BY distance, c.id LIMIT :limit"
     ).bindparams(query_vector_bind("query"))
-    await _set_ef_search(session, ef_search, 2 * limit)
+    await configure_hnsw_search(session, ef_search, 2 * limit)
     rows = await session.execute(statement, {"query": query_vector_value(query), "limit": limit, "fetch": 2 * limit})
     return [_hit(r, 1.0 - float(r.distance)) for r in rows]
 
@@ -393,7 +388,7 @@ async def best_distance(session: AsyncSession, model: ModelRow, query: np.ndarra
         f"SELECT {distance} AS distance FROM docs_chunk_embeddings e "
         f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT 1"
     ).bindparams(query_vector_bind("query"))
-    await _set_ef_search(session, ef_search, 1)
+    await configure_hnsw_search(session, ef_search, 1)
     value = (await session.execute(statement, {"query": query_vector_value(query)})).scalar_one_or_none()
     return None if value is None else float(value)
 

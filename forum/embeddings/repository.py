@@ -93,11 +93,17 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def vector_type(dim: int) -> str:
+    """The column cast of every vector query and HNSW index: a query matches a model's partial
+    expression index only when both write this same cast."""
+    return f"vector({int(dim)})"
+
+
 def query_vector_sql(name: str, dim: int) -> str:
     """A query vector in SQL: bound as a float4 array (query_vector_bind, query_vector_value), which
     asyncpg sends in binary, and cast to a vector by the server. pgvector's text form cost 0.3 ms of
     Python per vector, on the suggestions' keystroke path."""
-    return f"CAST(:{name} AS real[])::vector({int(dim)})"
+    return f"CAST(:{name} AS real[])::{vector_type(dim)}"
 
 
 def query_vector_bind(name: str) -> object:
@@ -192,7 +198,7 @@ async def count_missing(session: AsyncSession, model: str) -> int:
 def _index_ddl(model: str, dim: int, concurrently: bool) -> str:
     return (
         f"CREATE INDEX {'CONCURRENTLY ' if concurrently else ''}IF NOT EXISTS {hnsw_index_name(model)} "
-        f"ON question_embeddings USING hnsw ((embedding::vector({int(dim)})) vector_cosine_ops) "
+        f"ON question_embeddings USING hnsw ((embedding::{vector_type(dim)}) vector_cosine_ops) "
         f"WHERE model = {sql_literal(model)}"
     )
 
@@ -306,8 +312,7 @@ def nearest_questions_sql(
     Parameters: query (the vector), exclude (ids), limit (unless given here, to be written into the
     text), statuses when filter_statuses, only (ids) when filter_ids.
     """
-    vector_type = f"vector({int(model.dim)})"
-    distance = f"(e.embedding::{vector_type}) <=> {query_vector_sql('query', model.dim)}"
+    distance = f"(e.embedding::{vector_type(model.dim)}) <=> {query_vector_sql('query', model.dim)}"
     filters = [f"e.model = {sql_literal(model.name)}", "NOT (e.question_id = ANY(:exclude))"]
     if visible_only:
         filters.append("q.published AND NOT q.archived")

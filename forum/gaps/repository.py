@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger, String
 
-from forum.embeddings.repository import ModelRow, sql_literal
+from forum.embeddings.repository import ModelRow, query_vector_bind, query_vector_sql, query_vector_value, sql_literal, vector_type
 from forum.gaps.detection import Evidence
 from forum.gaps.identity import KnownGap
 
@@ -340,17 +340,16 @@ async def gaps_to_check(session: AsyncSession, model: str) -> list[UnaddressedGa
 
 async def nearest_changed_chunk(session: AsyncSession, model: ModelRow, vector: np.ndarray, since: datetime) -> dict[str, Any] | None:
     """The docs chunk changed after `since` that is nearest to `vector` (exact: changed chunks are few)."""
-    vector_type = f"vector({int(model.dim)})"
     row = (
         await session.execute(
             text(
                 f"SELECT c.id, c.url, c.heading_path, c.text, c.updated_at, p.title, "
-                f"1 - ((e.embedding::{vector_type}) <=> CAST(:query AS {vector_type})) AS similarity "
+                f"1 - ((e.embedding::{vector_type(model.dim)}) <=> {query_vector_sql('query', model.dim)}) AS similarity "
                 "FROM docs_chunks c JOIN docs_pages p ON p.id = c.page_id "
                 f"JOIN docs_chunk_embeddings e ON e.chunk_id = c.id AND e.model = {sql_literal(model.name)} "
                 "WHERE c.updated_at > :since ORDER BY similarity DESC LIMIT 1"
-            ).bindparams(bindparam("query", type_=Vector(model.dim))),
-            {"query": np.asarray(vector, dtype=np.float32), "since": since},
+            ).bindparams(query_vector_bind("query")),
+            {"query": query_vector_value(vector), "since": since},
         )
     ).first()
     if row is None:

@@ -20,7 +20,7 @@ from sqlalchemy.types import BigInteger
 from docs_index import store as docs_store
 from forum import db
 from forum.embeddings import repository as embeddings_repository
-from forum.embeddings.repository import ANSWER_SQL, ModelRow, query_vector_bind, query_vector_sql, query_vector_value, sql_literal
+from forum.embeddings.repository import ANSWER_SQL, ModelRow, query_vector_bind, query_vector_sql, query_vector_value, sql_literal, vector_type
 from forum.models import RelatedCache, SuggestionImpression
 
 # Full-text ranking is BM25 (Okapi; k1, b as usual), computed in SQL over the tsvector columns:
@@ -138,10 +138,6 @@ class DocsChunkRow:
     text: str
 
 
-def _vector_type(model: ModelRow) -> str:
-    return f"vector({int(model.dim)})"
-
-
 def _with_id_arrays(statement, params: dict[str, Any], only_ids: Sequence[int] | None):
     """Binds :exclude, and :only when the caller restricts the candidates."""
     statement = statement.bindparams(bindparam("exclude", type_=ARRAY(BigInteger)))
@@ -173,8 +169,9 @@ async def fulltext_questions(
     return [TextHit(r["id"], r["rank"], r["title_rank"]) for r in rows]
 
 
-#: The fields of a question scored beside the whole (columns of question_vector_candidates).
-_FIELD_SCORES = ("subject", "answer")
+#: The fields of a question scored beside the whole (columns of question_vector_candidates), each
+#: ranked again by the suggestions' scorer.
+SCORED_FIELDS = ("subject", "answer")
 
 
 @dataclass(frozen=True)
@@ -200,10 +197,8 @@ async def question_vector_candidates(
     forum/embeddings, when `search`), and for those and `extra_ids` (what full text found) the exact
     similarities: of the whole question (shown, and used to leave weak matches out), and of its
     subject and answer fields (ranked again)."""
-    vector_type = _vector_type(model)
-
     def similarity(column: str, query: str) -> str:
-        return f"1 - (({column}::{vector_type}) <=> {query_vector_sql(query, model.dim)})"
+        return f"1 - (({column}::{vector_type(model.dim)}) <=> {query_vector_sql(query, model.dim)})"
 
     near = (
         # The LIMIT is written into the text, as in _bm25_sql: a generic plan for an unknown LIMIT was slower.
@@ -231,7 +226,7 @@ async def question_vector_candidates(
     # relaxed_order may return the nearest slightly unsorted; they are ranked by their distance here.
     nearest = sorted((r for r in rows if r["rank_distance"] is not None), key=lambda r: (r["rank_distance"], r["question_id"]))
     scores = {
-        r["question_id"]: PoolScores(r["whole"], {name: r[name] for name in _FIELD_SCORES if r[name] is not None}) for r in rows
+        r["question_id"]: PoolScores(r["whole"], {name: r[name] for name in SCORED_FIELDS if r[name] is not None}) for r in rows
     }
     return VectorCandidates([r["question_id"] for r in nearest], scores)
 

@@ -28,7 +28,6 @@ from forum.suggestions.schemas import DocSuggestion, QuestionSuggestion, Suggest
 #: Retrievers and re-rankers of questions; docs chunks have no subject or answer field.
 ALL_SYSTEMS = ("vector", "fulltext", "title", "subject", "answer")
 DOCS_SYSTEMS = ("vector", "fulltext", "title")
-_FIELDS = ("subject", "answer")
 ANSWERED = ("answered", "resolved")
 
 
@@ -116,7 +115,7 @@ def _fused(
         rankings.update({name: keys for name, keys in _text_rankings(text_hits).items() if name in systems})
     pool = list(dict.fromkeys(key for keys in rankings.values() for key in keys))
     scores = found.scores
-    for field in _FIELDS:
+    for field in repository.SCORED_FIELDS:
         if field in systems:
             with_field = [key for key in pool if key in scores and field in scores[key].fields]
             rankings[field] = sorted(with_field, key=lambda key: -scores[key].fields[field])

@@ -50,10 +50,10 @@ All input fields are masked by default in recordings.
 
 
 def write_tree(root: Path) -> Path:
-    for rel, text in PAGES.items():
+    for rel, content in PAGES.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(content)
     return root
 
 
