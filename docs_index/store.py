@@ -323,45 +323,46 @@ def _nearest_vectors_sql(model: ModelRow, fetch: int | None = None) -> str:
     )
 
 
-@dataclass(frozen=True)
-class VectorCandidates:
-    nearest: list[int]  # chunk ids by the HNSW search, nearest first
-    similarities: dict[int, float]  # of the nearest and the extra chunks asked for
-
-
-async def chunk_vector_candidates(
-    session: AsyncSession,
-    model: ModelRow,
-    query: np.ndarray | Sequence[float],
-    *,
-    limit: int = 10,
-    ef_search: int = 100,
-    extra_ids: Sequence[int] = (),
-    search: bool = True,
-) -> VectorCandidates:
-    """The `limit` chunks nearest to `query` (when `search`), and the cosine similarity of those and
-    of `extra_ids` (chunks another retriever found), in one statement. A chunk's similarity is that
-    of the nearer of its two vectors (text, heading); each chunk appears once."""
-    distance = _distance_sql(model)
-    # Each chunk has two vectors, so twice the limit of nearest vectors holds `limit` chunks.
-    # Row counts written into the text: a generic plan for unknown LIMITs was slower (see suggestions).
-    near = (
-        f"SELECT chunk_id, min(distance) AS distance FROM ({_nearest_vectors_sql(model, 2 * int(limit))}) v "
-        f"GROUP BY chunk_id ORDER BY distance, chunk_id LIMIT {int(limit)}"
-    ) if search else "SELECT NULL::bigint AS chunk_id, NULL::float8 AS distance WHERE false"
+# -- the in-memory copy for suggestions (docs_index/snapshot.py) --------------------------------------
+async def search_state(session: AsyncSession, query_text: str, *, max_terms: int) -> tuple[str | None, list[str]]:
+    """The index's change token, and the first `max_terms` lexemes of `query_text` in the order typed,
+    parsed by PostgreSQL's english configuration exactly as the chunks' search_vector was: one round trip."""
     statement = text(
-        f"WITH near AS MATERIALIZED ({near}), "
-        "pool AS (SELECT chunk_id FROM near UNION SELECT unnest(CAST(:extra AS bigint[]))) "
-        f"SELECT e.chunk_id, near.distance AS rank_distance, min({distance}) AS distance "
-        f"FROM pool JOIN docs_chunk_embeddings e ON e.chunk_id = pool.chunk_id AND e.model = {sql_literal(model.name)} "
-        "LEFT JOIN near ON near.chunk_id = e.chunk_id GROUP BY e.chunk_id, near.distance"
-    ).bindparams(query_vector_bind("query"), _ids("extra"))
-    if search:
-        await configure_hnsw_search(session, ef_search, 2 * limit)
-    params = {"query": query_vector_value(query), "extra": list(extra_ids)}
-    rows = await db.fetch(session, statement, params)
-    nearest = sorted((r for r in rows if r["rank_distance"] is not None), key=lambda r: (r["rank_distance"], r["chunk_id"]))
-    return VectorCandidates([r["chunk_id"] for r in nearest], {r["chunk_id"]: 1.0 - r["distance"] for r in rows})
+        "SELECT (SELECT token::text FROM docs_index_state) AS token, ARRAY(SELECT lexeme FROM "
+        f"unnest(to_tsvector('english', :query_text)) ORDER BY positions[1], lexeme LIMIT {int(max_terms)}) AS lexemes"
+    )
+    row = (await db.fetch(session, statement, {"query_text": query_text}))[0]
+    return row["token"], list(row["lexemes"])
+
+
+async def snapshot_chunks(session: AsyncSession) -> list:
+    """Every chunk with what a suggestion shows, and its number of distinct lexemes (BM25's length)."""
+    statement = text(
+        "SELECT c.id, c.url, p.path, p.title, c.heading_path, c.text, length(c.search_vector) AS terms "
+        "FROM docs_chunks c JOIN docs_pages p ON p.id = c.page_id ORDER BY c.id"
+    )
+    return await db.fetch(session, statement, {})
+
+
+async def snapshot_postings(session: AsyncSession) -> list:
+    """Per lexeme, the chunks holding it and how often, in the title and headings (weight A) and in the text (B)."""
+    statement = text(
+        "SELECT t.lexeme, array_agg(c.id ORDER BY c.id) AS chunk_ids, "
+        "array_agg(cardinality(array_positions(t.weights, 'A')) ORDER BY c.id) AS in_heading, "
+        "array_agg(cardinality(array_positions(t.weights, 'B')) ORDER BY c.id) AS in_text "
+        "FROM docs_chunks c CROSS JOIN LATERAL unnest(c.search_vector) t GROUP BY t.lexeme"
+    )
+    return await db.fetch(session, statement, {})
+
+
+async def snapshot_vectors(session: AsyncSession, model: ModelRow) -> list:
+    """The chunks' vectors of `model` in pgvector's binary form (vector_send: a 4-byte header, then
+    big-endian float4s), which numpy reads without parsing text."""
+    statement = text(
+        "SELECT chunk_id, kind, vector_send(embedding) AS vector FROM docs_chunk_embeddings "
+        f"WHERE model = {sql_literal(model.name)}"
+    )
+    return await db.fetch(session, statement, {})
 
 
 async def nearest_chunks(

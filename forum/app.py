@@ -30,6 +30,7 @@ from forum.ratelimit import rate_limit_middleware
 from forum.replies.routes import ReplyController
 from forum.settings import Settings
 from forum.suggestions.routes import SuggestionController
+from forum.suggestions.service import load_docs_index
 from forum.support.routes import SupportController
 from forum.topics.routes import ModerationController, TopicController
 
@@ -57,6 +58,14 @@ def _preload_embedder(settings: Settings) -> None:
         log.warning("could not load the embedding model %s at start-up", settings.embedding_model, exc_info=True)
 
 
+async def _preload_docs_index(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    try:
+        async with sessionmaker() as session:
+            await load_docs_index(session)
+    except Exception:  # noqa: BLE001 - the first suggestion request reads it instead
+        log.warning("could not read the docs index at start-up", exc_info=True)
+
+
 def create_app(settings: Settings | None = None, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> Litestar:
     """Tests pass their own sessionmaker (bound to a rolled-back transaction); otherwise one is built at start-up."""
     settings = settings or Settings.from_env()
@@ -65,15 +74,19 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         state = app.state
         engine = None
+        preloads = []
         if state.get("sessionmaker") is None:
             engine = db.create_engine(db.resolve_database_url(settings), settings.db_pool_size, hnsw_ef_search=settings.embedding_ef_search)
             state.engine = engine
             state.sessionmaker = db.create_sessionmaker(engine)
+            # The docs index too (kept in memory for suggestions), for the same reason. Not with the
+            # tests' sessionmaker: its one shared connection would be in use by the test.
+            preloads.append(asyncio.create_task(_preload_docs_index(state.sessionmaker)))
         state.view_counter = ViewCounter(state.sessionmaker, settings.view_flush_seconds)
         await state.view_counter.start()
         # Load the embedding model now, off the event loop, rather than in the first suggestion
         # request (seconds); a request arriving meanwhile waits for this same load.
-        preload = asyncio.create_task(asyncio.to_thread(_preload_embedder, settings))
+        preloads.append(asyncio.create_task(asyncio.to_thread(_preload_embedder, settings)))
         worker = None
         if settings.worker_in_process:
             from forum.jobs.worker import Worker
@@ -83,7 +96,8 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
         try:
             yield
         finally:
-            preload.cancel()  # a no-op once loaded
+            for preload in preloads:
+                preload.cancel()  # a no-op once loaded
             if worker is not None:
                 await worker.stop()
             await state.view_counter.stop()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,33 +103,6 @@ def create_engine(url: str, pool_size: int = 10, *, hnsw_ef_search: int | None =
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-_side_slots: weakref.WeakKeyDictionary[AsyncEngine, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-@asynccontextmanager
-async def side_session(session: AsyncSession) -> AsyncIterator[AsyncSession | None]:
-    """A session on a connection of its own, for reads that can run beside `session`'s (suggestions
-    read the docs index while the questions are ranked). Never committed: it only reads committed data.
-
-    None, and the caller goes through `session` in turn, when `session` is bound to one connection
-    rather than a pool (the tests' rolled-back transaction), or when half the pool is already taken
-    by side sessions: requests that each hold one connection and wait for a second could otherwise
-    take the whole pool and wait on each other.
-    """
-    engine = session.bind
-    if not isinstance(engine, AsyncEngine):
-        yield None
-        return
-    slots = _side_slots.get(engine)
-    if slots is None:
-        slots = _side_slots[engine] = asyncio.Semaphore(max(1, engine.pool.size() // 2))
-    if slots.locked():
-        yield None
-        return
-    async with slots, AsyncSession(engine) as side:
-        yield side
 
 
 #: SQL text -> (asyncpg SQL, parameter names in order). The model name and row counts written into

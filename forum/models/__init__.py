@@ -19,7 +19,7 @@ from forum.models.community import (
     Topic,
     TopicGroup,
 )
-from forum.models.docs import DocsChunk, DocsChunkEmbedding, DocsPage
+from forum.models.docs import DocsChunk, DocsChunkEmbedding, DocsIndexState, DocsPage
 from forum.models.embeddings import EmbeddingModel, EmbeddingModelStatus, QuestionEmbedding
 from forum.models.gaps import DocsGap, DocsGapIssue, DocsGapMember, DocsGapRun
 from forum.models.integrations import SlackTopicWebhook, WebhookEndpoint
@@ -42,6 +42,7 @@ __all__ = [
     "Base",
     "DocsChunk",
     "DocsChunkEmbedding",
+    "DocsIndexState",
     "DocsGap",
     "DocsGapIssue",
     "DocsGapMember",

@@ -8,6 +8,7 @@ created when the model is first used (docs_index/store.py), so it is not declare
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pgvector.sqlalchemy import Vector
@@ -22,6 +23,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
@@ -95,3 +98,15 @@ class DocsChunkEmbedding(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     embedding: Mapped[list[float]] = mapped_column(Vector())
     created_at: Mapped[datetime] = created_at_column()
+
+
+class DocsIndexState(Base):
+    """One row whose token changes, by trigger (migration 0010), with every statement that writes
+    docs_pages, docs_chunks or docs_chunk_embeddings: processes keep the docs index in memory for
+    suggestions (docs_index/snapshot.py) and compare tokens to know when to read it again."""
+
+    __tablename__ = "docs_index_state"
+    __table_args__ = (CheckConstraint("id", name="single_row"),)
+    id: Mapped[bool] = mapped_column(Boolean, primary_key=True, server_default=text("true"))
+    token: Mapped[uuid.UUID] = mapped_column(Uuid, server_default=text("gen_random_uuid()"))
+    changed_at: Mapped[datetime] = created_at_column()

@@ -1,4 +1,7 @@
-"""All SQL of suggestions: full-text and vector candidates for questions and docs, details, impressions, cache.
+"""All SQL of suggestions: full-text and vector candidates for questions, details, impressions, cache.
+
+The docs are ranked from the docs index's in-memory copy (docs_index/snapshot.py), whose few reads
+live in docs_index/store.py.
 
 As in forum/embeddings/repository.py, the model name and dimension are written into the SQL text
 so PostgreSQL matches each model's partial HNSW expression index.
@@ -17,13 +20,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger
 
-from docs_index import store as docs_store
 from forum import db
 from forum.embeddings import repository as embeddings_repository
 from forum.embeddings.repository import ANSWER_SQL, ModelRow, query_vector_bind, query_vector_sql, query_vector_value, sql_literal, vector_type
 from forum.models import RelatedCache, SuggestionImpression
 
-# Full-text ranking is BM25 (Okapi; k1, b as usual), computed in SQL over the tsvector columns:
+# Question full-text ranking is BM25 (Okapi; k1, b as usual), computed in SQL over the tsvector column:
 #  - The query is the first `max_terms` lexemes of the typed text (the subject comes first), matched
 #    on any of them (OR), not all: an AND of a whole paragraph matches nothing.
 #  - Document frequencies come from the planner's statistics (pg_stats.most_common_elems of the
@@ -53,13 +55,8 @@ class Bm25Limits:
 #: Questions grow without bound: these limits keep a keystroke's full-text search near 10 ms at
 #: 100,000 questions (500/500/100 took half as long again, for no change on the evaluations).
 QUESTION_LIMITS = Bm25Limits(budget=200, scan=200, pool=60)
-#: A docs index stays in the thousands of chunks, where common words still separate sections:
-#: the question limits cost full text alone 0.11 Recall@5 on the docs evaluation (the hybrid 0.03).
-DOCS_LIMITS = Bm25Limits(budget=500, scan=500, pool=100)
 #: How much more a word in a question's subject counts than one in its body (chosen on the dev data).
 QUESTION_SUBJECT_BOOST = 6.0
-#: Same for a docs chunk's page title and headings: 1 (no boost) did best on the docs relevance set.
-DOCS_HEADING_BOOST = 1.0
 
 
 def _bm25_sql(
@@ -126,16 +123,6 @@ class QuestionRow:
     reply_count: int
     created_at: Any
     solution_excerpt_source: str | None
-
-
-@dataclass(frozen=True)
-class DocsChunkRow:
-    id: int
-    url: str
-    page_path: str
-    page_title: str
-    heading_path: list[str]
-    text: str
 
 
 def _with_id_arrays(statement, params: dict[str, Any], only_ids: Sequence[int] | None):
@@ -241,36 +228,6 @@ async def question_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
     ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
     rows = await db.fetch(session, statement, {"ids": list(ids)})
     return {r["id"]: QuestionRow(*r) for r in rows}
-
-
-async def fulltext_docs(session: AsyncSession, query_text: str, *, limit: int, max_terms: int, with_title: bool = True) -> list[TextHit]:
-    """Docs chunks by BM25 of the typed text against page title, headings and text, best first."""
-    statement = text(
-        _bm25_sql("docs_chunks", "c", ["true"], DOCS_HEADING_BOOST, DOCS_LIMITS, limit=limit, max_terms=max_terms, with_title=with_title)
-    )
-    rows = await db.fetch(session, statement, {"query_text": query_text})
-    return [TextHit(r["id"], r["rank"], r["title_rank"]) for r in rows]
-
-
-async def docs_vector_candidates(
-    session: AsyncSession, model: ModelRow, vector: np.ndarray, *, limit: int, ef_search: int, extra_ids: Sequence[int] = (), search: bool = True
-) -> VectorCandidates:
-    # A chunk has two vectors (text and heading breadcrumb); the docs index scores it by the nearer one.
-    found = await docs_store.chunk_vector_candidates(
-        session, model, vector, limit=limit, ef_search=ef_search, extra_ids=extra_ids, search=search
-    )
-    return VectorCandidates(found.nearest, {chunk_id: PoolScores(similarity, {}) for chunk_id, similarity in found.similarities.items()})
-
-
-async def docs_rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, DocsChunkRow]:
-    if not ids:
-        return {}
-    statement = text(
-        "SELECT c.id, c.url, p.path, p.title, c.heading_path, c.text FROM docs_chunks c "
-        "JOIN docs_pages p ON p.id = c.page_id WHERE c.id = ANY(:ids)"
-    ).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
-    rows = await db.fetch(session, statement, {"ids": list(ids)})
-    return {r["id"]: DocsChunkRow(r["id"], r["url"], r["path"], r["title"], list(r["heading_path"] or []), r["text"]) for r in rows}
 
 
 _IMPRESSION_FIELDS = (

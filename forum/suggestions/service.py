@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.embeddings.repository import ModelRow
-from forum import db
+from docs_index.snapshot import DocsSearch, docs_search
+from forum.embeddings.repository import ModelRow, active_model
 from forum.embeddings.embedder import Embedder
 from forum.embeddings.service import active_embedder, question_text
 from forum.models import Profile, Question
@@ -163,23 +163,42 @@ async def rank_questions(
     return _fused(found, text_hits, systems, weights, limit)
 
 
+async def find_docs(session: AsyncSession, settings: Settings, query: Query | PendingQuery) -> DocsSearch:
+    """The docs index in memory and the query's lexemes: the one database read docs ranking needs."""
+    return await docs_search(session, query.model, query.text, max_terms=settings.suggestions_max_terms)
+
+
+async def load_docs_index(session: AsyncSession) -> None:
+    """Reads the docs index into this process's memory, as the first suggestion request would."""
+    model = await active_model(session)
+    if model is not None:
+        await docs_search(session, model, "", max_terms=1)
+
+
 async def rank_docs(
-    session: AsyncSession, settings: Settings, query: Query | PendingQuery, *, limit: int, systems: Sequence[str] = DOCS_SYSTEMS
+    session: AsyncSession,
+    settings: Settings,
+    query: Query | PendingQuery,
+    *,
+    limit: int,
+    systems: Sequence[str] = DOCS_SYSTEMS,
+    found: DocsSearch | None = None,
 ) -> list[Candidate]:
-    """Docs chunks ranked the same way as questions."""
+    """Docs chunks ranked the same way as questions, from the in-memory index (docs_index/snapshot.py).
+    With `found` (find_docs' result), no database read: it can run beside the question searches."""
     pool = max(limit, settings.suggestions_candidates)
     weights = weights_from(settings)
+    found = found or await find_docs(session, settings, query)
     text_hits = None
     if _uses_text(systems):
-        text_hits = await repository.fulltext_docs(
-            session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, with_title=_uses_title(systems, weights)
-        )
+        text_hits = [
+            repository.TextHit(h.chunk_id, h.rank, h.title_rank)
+            for h in found.snapshot.bm25(found.lexemes, limit=pool, with_title=_uses_title(systems, weights))
+        ]
     query = await _encoded(query)
-    found = await repository.docs_vector_candidates(
-        session, query.model, query.vector, limit=pool, ef_search=settings.embedding_ef_search,
-        extra_ids=[h.key for h in text_hits or ()], search="vector" in systems,
-    )
-    return _fused(found, text_hits, systems, weights, limit)
+    hits = found.snapshot.vector_hits(query.vector, limit=pool, extra_ids=[h.key for h in text_hits or ()], search="vector" in systems)
+    candidates = repository.VectorCandidates(hits.nearest, {key: repository.PoolScores(s, {}) for key, s in hits.similarities.items()})
+    return _fused(candidates, text_hits, systems, weights, limit)
 
 
 def _strong(candidates: list[Candidate], minimum: float) -> list[Candidate]:
@@ -215,26 +234,31 @@ async def question_suggestions(
     return out
 
 
-async def docs_suggestions(session: AsyncSession, settings: Settings, query: Query | PendingQuery) -> list[DocSuggestion]:
-    ranked = await rank_docs(session, settings, query, limit=settings.suggestions_candidates)
+async def docs_suggestions(
+    session: AsyncSession, settings: Settings, query: Query | PendingQuery, found: DocsSearch | None = None
+) -> list[DocSuggestion]:
+    found = found or await find_docs(session, settings, query)
+    ranked = await rank_docs(session, settings, query, limit=settings.suggestions_candidates, found=found)
     ranked = _strong(ranked, settings.suggestions_min_docs_similarity)
-    rows = await repository.docs_rows(session, [c.key for c in ranked])
+    snapshot = found.snapshot
     top = max_score(weights_from(settings), DOCS_SYSTEMS)
     out: list[DocSuggestion] = []
     seen_pages: set[str] = set()
     for candidate in ranked:
-        row = rows.get(candidate.key)
+        row = snapshot.rows.get(candidate.key)
         # One section per page: three sections of the same page crowd out the other pages.
         if row is None or row.page_path in seen_pages:
             continue
         seen_pages.add(row.page_path)
+        if row.id not in snapshot.excerpts:
+            snapshot.excerpts[row.id] = excerpt(row.text, 240)
         out.append(
             DocSuggestion(
                 url=row.url,
                 page_title=row.page_title,
                 heading=row.heading_path[-1] if row.heading_path else None,
                 heading_path=row.heading_path,
-                snippet=excerpt(row.text, 240),
+                snippet=snapshot.excerpts[row.id],
                 score=round(candidate.score / top, 4),
                 similarity=round(candidate.similarity or 0.0, 4),
             )
@@ -247,21 +271,19 @@ async def docs_suggestions(session: AsyncSession, settings: Settings, query: Que
 async def _suggestions_for(
     session: AsyncSession, settings: Settings, subject: str, body: str | None, exclude_ids: Sequence[int] = ()
 ) -> tuple[list[QuestionSuggestion], list[DocSuggestion]]:
-    """Questions and docs for a text. The model encodes on its thread while PostgreSQL runs the full-text
-    searches; questions and docs go through two connections at once where the pool allows it."""
+    """Questions and docs for a text. The model encodes on its thread while PostgreSQL runs the
+    questions' full-text search; the docs are ranked in memory meanwhile, once the vectors are there."""
     pending = await start_query(session, settings, subject, body)
     try:
-        async with db.side_session(session) as docs_session:
-            if docs_session is None:
-                return await question_suggestions(session, settings, pending, exclude_ids), await docs_suggestions(session, settings, pending)
-            try:
-                async with asyncio.TaskGroup() as sides:
-                    questions = sides.create_task(question_suggestions(session, settings, pending, exclude_ids))
-                    docs = sides.create_task(docs_suggestions(docs_session, settings, pending))
-            except BaseExceptionGroup as failed:
-                # The error handlers know the sides' errors, not the group the task group wraps them in.
-                raise failed.exceptions[0] from None
-            return questions.result(), docs.result()
+        found = await find_docs(session, settings, pending)
+        try:
+            async with asyncio.TaskGroup() as sides:
+                questions = sides.create_task(question_suggestions(session, settings, pending, exclude_ids))
+                docs = sides.create_task(docs_suggestions(session, settings, pending, found))
+        except BaseExceptionGroup as failed:
+            # The error handlers know the sides' errors, not the group the task group wraps them in.
+            raise failed.exceptions[0] from None
+        return questions.result(), docs.result()
     finally:
         pending.encoding.cancel()  # a no-op once encoded; stops the work when a side failed first
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from docs_index import chunk_tree
 from docs_index import store
 from docs_index.indexer import IndexReport, index_docs
+from docs_index.snapshot import load_snapshot
 from forum.cli import main
 from forum.embeddings.repository import active_model, add_pending_model
 
@@ -267,7 +268,7 @@ async def test_similarities_take_the_nearer_of_a_chunks_two_vectors(tree, db_ses
     model = await active_model(db_session)
     query = embedder.encode(["Why is my feature flag not working?"])[0]
 
-    found = await store.chunk_vector_candidates(db_session, model, query, limit=report.chunks)
+    found = (await load_snapshot(db_session, model)).vector_hits(query, limit=report.chunks)
     hits = await store.nearest_chunks(db_session, model, query, limit=report.chunks)
 
     assert len(set(found.nearest)) == len(found.nearest) == report.chunks
@@ -280,11 +281,12 @@ async def test_similarities_of_chunks_another_retriever_found(tree, db_session, 
     report = await index_docs(db_session, tree, load_embedder=load_embedder)
     model = await active_model(db_session)
     query = embedder.encode(["Why is my feature flag not working?"])[0]
-    everything = await store.chunk_vector_candidates(db_session, model, query, limit=report.chunks)
+    snapshot = await load_snapshot(db_session, model)
+    everything = snapshot.vector_hits(query, limit=report.chunks)
     far_end = everything.nearest[-2:]
 
-    near_two = await store.chunk_vector_candidates(db_session, model, query, limit=2, extra_ids=far_end)
-    only_extra = await store.chunk_vector_candidates(db_session, model, query, extra_ids=far_end, search=False)
+    near_two = snapshot.vector_hits(query, limit=2, extra_ids=far_end)
+    only_extra = snapshot.vector_hits(query, limit=10, extra_ids=far_end, search=False)
 
     assert near_two.nearest == everything.nearest[:2]
     assert set(near_two.similarities) == {*everything.nearest[:2], *far_end}

@@ -1,0 +1,97 @@
+"""The docs index held in memory for suggestions: it ranks like BM25 over PostgreSQL's own lexemes,
+and a process notices every change to the index, including one that was rolled back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+
+from docs_index import snapshot as docs_snapshot
+from docs_index.indexer import index_docs
+from forum.embeddings.repository import active_model
+from tests.docs_index.test_docs_index_store import PAGES, write
+
+
+def tree_of(root: Path, pages: dict[str, str]) -> Path:
+    for path, content in pages.items():
+        write(root, path, content)
+    return root
+
+
+async def search(session, query_text: str) -> docs_snapshot.DocsSearch:
+    return await docs_snapshot.docs_search(session, await active_model(session), query_text, max_terms=32)
+
+
+def urls(found: docs_snapshot.DocsSearch, hits) -> list[str]:
+    return [found.snapshot.rows[h.chunk_id].url for h in hits]
+
+
+async def test_words_rank_sections_by_bm25(tmp_path, db_session, load_embedder):
+    await index_docs(db_session, tree_of(tmp_path, PAGES), load_embedder=load_embedder)
+
+    found = await search(db_session, "How do I turn on autocapture for clicks?")
+    hits = found.snapshot.bm25(found.lexemes, limit=10)
+    assert found.lexemes[:3] == ["turn", "autocaptur", "click"], "PostgreSQL's english stemming, stop words dropped, in typed order"
+    assert urls(found, hits)[0] == "/docs/getting-started#configure-autocapture"
+    assert [h.rank for h in hits] == sorted((h.rank for h in hits), reverse=True)
+
+    # A word in three sections tells less than one in a single section.
+    rare = found.snapshot.bm25(["cancel"], limit=10)
+    common = found.snapshot.bm25(["flag"], limit=10)
+    assert len(rare) == 1 and len(common) >= 3 and rare[0].rank > common[0].rank
+
+    nothing = await search(db_session, "the of and")
+    assert nothing.lexemes == [] and nothing.snapshot.bm25(nothing.lexemes, limit=10) == []
+
+
+async def test_title_rank_counts_words_of_the_page_title_and_headings(tmp_path, db_session, load_embedder):
+    await index_docs(db_session, tree_of(tmp_path, PAGES), load_embedder=load_embedder)
+    found = await search(db_session, "billing usage")
+
+    hits = {urls(found, [h])[0]: h for h in found.snapshot.bm25(found.lexemes, limit=10, with_title=True)}
+
+    assert hits["/docs/billing#how-is-usage-billed"].title_rank > hits["/docs/billing#cancelling-your-plan"].title_rank > 0
+    assert all(h.title_rank == 0 for url, h in hits.items() if not url.startswith("/docs/billing"))
+
+
+async def test_the_copy_is_read_again_after_each_change_to_the_index(tmp_path, db_session, load_embedder):
+    root = tree_of(tmp_path, PAGES)
+    await index_docs(db_session, root, load_embedder=load_embedder)
+    first = (await search(db_session, "refund")).snapshot
+    assert (await search(db_session, "anything")).snapshot is first, "unchanged index, same copy"
+
+    write(root, "billing.md", PAGES["billing.md"] + "\n## Refunds\n\nAsk support for a refund within 30 days.\n")
+    await index_docs(db_session, root, load_embedder=load_embedder)
+    found = await search(db_session, "refund")
+
+    assert found.snapshot is not first
+    assert urls(found, found.snapshot.bm25(found.lexemes, limit=10)) == ["/docs/billing#refunds"]
+
+
+async def test_a_rolled_back_change_leaves_no_stale_copy(tmp_path, db_session, load_embedder):
+    await index_docs(db_session, tree_of(tmp_path, PAGES), load_embedder=load_embedder)
+    before = (await search(db_session, "cancel")).snapshot
+
+    savepoint = await db_session.begin_nested()
+    await db_session.execute(text("DELETE FROM docs_pages WHERE path = 'billing.md'"))
+    during = (await search(db_session, "cancel")).snapshot
+    assert not any(row.page_path == "billing.md" for row in during.rows.values())
+    await savepoint.rollback()
+
+    after = await search(db_session, "cancel")
+    assert after.snapshot is not during
+    assert urls(after, after.snapshot.bm25(after.lexemes, limit=10)) == ["/docs/billing#cancelling-your-plan"]
+    assert set(after.snapshot.rows) == set(before.rows)
+
+
+async def test_chunks_without_vectors_yet_are_found_by_words_only(tmp_path, db_session, load_embedder, embedder):
+    await index_docs(db_session, tree_of(tmp_path, PAGES), load_embedder=load_embedder)
+    await db_session.execute(text("DELETE FROM docs_chunk_embeddings WHERE chunk_id IN (SELECT c.id FROM docs_chunks c WHERE c.url LIKE '/docs/billing%')"))
+
+    found = await search(db_session, "cancel my plan")
+    query = embedder.encode(["cancel my plan"])[0]
+    billing = {c for c, row in found.snapshot.rows.items() if row.url.startswith("/docs/billing")}
+
+    assert not billing & set(found.snapshot.vector_hits(query, limit=100).nearest)
+    assert {h.chunk_id for h in found.snapshot.bm25(found.lexemes, limit=10)} & billing
