@@ -92,7 +92,7 @@ def _bm25_sql(
         f"  WHERE {alias}.search_vector @@ tsq.tsq AND {' AND '.join(filters)} LIMIT {limits.scan}), "
         f"cand AS (SELECT m.id, m.sv FROM matched m, tsq ORDER BY ts_rank_cd(m.sv, tsq.tsq, 1) DESC, m.id LIMIT {max(limit, limits.pool)}), "
         "avglen AS (SELECT greatest(avg(length(sv)), 1)::float8 AS a FROM cand), "
-        "tf AS ("
+        "tf AS MATERIALIZED ("
         f"  SELECT c.id, length(c.sv) AS len, w.idf, {float(boost)} * ts_rank_cd('{{0, 0, {1.0 / boost}, 1}}', c.sv, w.tq, 0) AS tf,"
         f"    {title_tf} AS tf_a FROM cand c CROSS JOIN w) "
         f"SELECT tf.id, sum(tf.idf * tf.tf * {k1 + 1} / (tf.tf + {k1} * ({1 - b} + {b} * tf.len / avglen.a))) AS rank,"
