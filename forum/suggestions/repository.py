@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, literal_column, text
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger
@@ -247,7 +247,8 @@ def _impression_upsert():  # noqa: ANN202
         index_where=text("draft_id IS NOT NULL"),
         set_={
             **{name: statement.excluded[name] for name in _IMPRESSION_FIELDS if name not in ("draft_id", "profile_id")},
-            "shown_count": table.c.shown_count + 1,
+            # Written into the SQL: db.fetch binds only the values it is given.
+            "shown_count": table.c.shown_count + literal_column("1"),
             "updated_at": text("now()"),
         },
     )
@@ -256,7 +257,7 @@ def _impression_upsert():  # noqa: ANN202
 
 async def record_impression(session: AsyncSession, values: dict[str, Any]) -> int:
     """One row per draft: later keystrokes of the same draft overwrite what was shown and count the showing."""
-    return await session.scalar(_impression_upsert(), values)
+    return (await db.fetch(session, _impression_upsert(), values))[0]["id"]
 
 
 async def link_draft_to_question(session: AsyncSession, draft_id: str, question_id: int, profile_id: int) -> None:
