@@ -13,13 +13,15 @@ from forum.auth import tokens
 from forum.settings import Settings
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: A POST that reads: suggestions while someone types. It has its own budget (see Settings).
-SUGGESTIONS_PATH = "/api/v1/suggestions"
+#: A route handler's `opt` key naming the budget it counts against instead of the write budgets:
+#: "suggestions", a POST that reads while someone types, has its own (see Settings).
+BUDGET_OPT = "rate_limit_budget"
+SUGGESTIONS_BUDGET = "suggestions"
 
 
 # async, so Litestar calls them inline instead of hopping to a thread on every request.
 async def _is_suggestions(request: Request) -> bool:
-    return request.method == "POST" and request.scope["path"] == SUGGESTIONS_PATH
+    return request.route_handler.opt.get(BUDGET_OPT) == SUGGESTIONS_BUDGET
 
 
 async def _is_write(request: Request) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.dependencies import require_staff
 from forum.errors import FieldError
 from forum.models import Profile
+from forum.ratelimit import BUDGET_OPT, SUGGESTIONS_BUDGET
 from forum.questions import service as questions
 from forum.settings import Settings
 from forum.suggestions import repository, service
@@ -22,7 +23,7 @@ class SuggestionController(Controller):
     path = "/api/v1"
     tags = ["suggestions"]
 
-    @post("/suggestions", status_code=200)
+    @post("/suggestions", status_code=200, opt={BUDGET_OPT: SUGGESTIONS_BUDGET})
     async def suggest(self, data: SuggestIn, db_session: AsyncSession, settings: Settings, viewer: Profile | None) -> SuggestionsOut:
         """Call on every keystroke pause while someone writes a question; anonymous readers may call it too."""
         if not data.subject.strip():

@@ -72,7 +72,7 @@ async def test_forbidden_and_unauthenticated(client, db_session):
 
 async def test_a_failed_write_leaves_no_trace(client, db_session):
     """The solution call fails validation after the question row was locked: nothing of it may stick."""
-    asker, helper = await make_profile(db_session), await make_profile(db_session)
+    asker = await make_profile(db_session)
     q = await make_question(db_session, asker)
     before = (await client.get(f"/api/v1/questions/{q.id}")).json()
     assert_problem(await client.post(f"/api/v1/questions/{q.id}/solution", json={"reply_id": 123456}, headers=auth(asker)), 422, "reply_id")

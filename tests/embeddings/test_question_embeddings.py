@@ -53,7 +53,7 @@ async def test_a_new_question_is_embedded_by_the_worker(db_session, author, embe
 async def test_the_answer_vector_follows_the_best_reply_then_the_solution(db_session, author, embed_worker, embedder, test_settings):
     question = await make_question(db_session, author, "Heatmaps not loading", "The toolbar opens but the heatmap is empty.")
     helper, other = await make_profile(db_session), await make_profile(db_session)
-    first = await make_reply(db_session, question, helper, "Turn on **heatmaps** in project settings.")
+    await make_reply(db_session, question, helper, "Turn on **heatmaps** in project settings.")
     await emit(db_session, "question.created", {"question_id": question.id})
     await embed_worker.run_until_idle()
     stored = await _stored(db_session, question.id)
