@@ -1,4 +1,5 @@
-"""All SQL of the docs index: pages, chunks and their vectors, and the searches suggestions run.
+"""All SQL of the docs index: pages, chunks and their vectors, the reads behind the in-memory copy
+suggestions search (docs_index/snapshot.py), and the SQL searches docs gaps run.
 
 Nothing here begins or commits: the caller (the CLI command, a job) owns the transaction, so a
 re-index is all or nothing and readers see the old index until it commits.
@@ -72,8 +73,7 @@ class DocsHit:
     page_title: str
     heading_path: list[str]
     snippet: str
-    # Vector search: cosine similarity (1 - distance). Full-text search: ts_rank, larger is better.
-    score: float
+    score: float  # cosine similarity (1 - distance)
 
 
 def _ids(name: str) -> object:
@@ -379,32 +379,3 @@ async def nearest_chunks(
     await configure_hnsw_search(session, ef_search, 2 * limit)
     rows = await session.execute(statement, {"query": query_vector_value(query), "limit": limit, "fetch": 2 * limit})
     return [_hit(r, 1.0 - float(r.distance)) for r in rows]
-
-
-async def best_distance(session: AsyncSession, model: ModelRow, query: np.ndarray | Sequence[float], *, ef_search: int = 100) -> float | None:
-    """Cosine distance from `query` to the nearest docs chunk (None when nothing is indexed):
-    a large one means the docs do not cover the question."""
-    distance = _distance_sql(model)
-    statement = text(
-        f"SELECT {distance} AS distance FROM docs_chunk_embeddings e "
-        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT 1"
-    ).bindparams(query_vector_bind("query"))
-    await configure_hnsw_search(session, ef_search, 1)
-    value = (await session.execute(statement, {"query": query_vector_value(query)})).scalar_one_or_none()
-    return None if value is None else float(value)
-
-
-async def fulltext_chunks(session: AsyncSession, query: str, *, limit: int = 10) -> list[DocsHit]:
-    """Docs chunks matching any word of `query`, ranked by ts_rank (headings count more, long
-    chunks are damped by log length). Any-word, not all-words: a question typed as a sentence
-    rarely has every one of its words in the section that answers it."""
-    rows = await session.execute(
-        text(
-            "WITH q AS (SELECT replace(plainto_tsquery('english', :query)::text, ' & ', ' | ')::tsquery AS query) "
-            f"SELECT {_HIT_COLUMNS}, ts_rank(c.search_vector, q.query, 1) AS rank "
-            "FROM q, docs_chunks c JOIN docs_pages p ON p.id = c.page_id "
-            "WHERE c.search_vector @@ q.query ORDER BY rank DESC, c.id LIMIT :limit"
-        ),
-        {"query": query, "limit": limit},
-    )
-    return [_hit(r, float(r.rank)) for r in rows]

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from docs_index import chunk_tree
 from docs_index import store
 from docs_index.indexer import IndexReport, index_docs
-from docs_index.snapshot import load_snapshot
+from docs_index.snapshot import docs_search, load_snapshot
 from forum.cli import main
 from forum.embeddings.repository import active_model, add_pending_model
 
@@ -204,7 +204,8 @@ async def test_a_deleted_page_disappears_with_its_chunks(tree, reindex, docs_db)
     assert (report.pages, report.pages_deleted, report.deleted, report.embedded) == (2, 1, len(billing), 0)
     assert not [url for url in await chunk_rows(docs_db) if url.startswith("/docs/billing")]
     async with docs_db() as session:
-        assert await store.fulltext_chunks(session, "billed per million events") == []
+        found = await docs_search(session, await active_model(session), "billed per million events", max_terms=32)
+        assert found.snapshot.bm25(found.lexemes, limit=10) == []
         # A text vector and a heading vector per chunk, none left behind by the deleted page.
         assert (await session.execute(text("SELECT count(*) FROM docs_chunk_embeddings"))).scalar_one() == 2 * report.chunks
 
@@ -254,13 +255,12 @@ async def test_search_finds_sections_by_meaning_and_by_words(tree, reindex, docs
     assert hits[0].score > hits[1].score
 
     async with docs_db() as session:
-        words = await store.fulltext_chunks(session, "How do I turn on autocapture for clicks?")
-        assert words[0].url == "/docs/getting-started#configure-autocapture"
-        assert await store.fulltext_chunks(session, "the of and") == []
-        model = await active_model(session)
-        related = await store.best_distance(session, model, embedder.encode(["How do I install the SDK?"])[0])
-        unrelated = await store.best_distance(session, model, embedder.encode(["a recipe for banana bread"])[0])
-    assert related is not None and unrelated is not None and related < unrelated
+        found = await docs_search(session, await active_model(session), "How do I turn on autocapture for clicks?", max_terms=32)
+    words = found.snapshot.bm25(found.lexemes, limit=10)
+    assert found.snapshot.rows[words[0].chunk_id].url == "/docs/getting-started#configure-autocapture"
+    related = found.snapshot.similarities(embedder.encode(["How do I install the SDK?"])[0]).max()
+    unrelated = found.snapshot.similarities(embedder.encode(["a recipe for banana bread"])[0]).max()
+    assert related > unrelated
 
 
 async def test_similarities_take_the_nearer_of_a_chunks_two_vectors(tree, db_session, embedder, load_embedder):

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from docs_index import iter_pages, store
 from docs_index.indexer import IndexReport, index_docs
+from docs_index.snapshot import docs_search
 from forum.embeddings.repository import ModelRow, active_model
 from tests.conftest import SHARED_DATA
 
@@ -85,6 +86,7 @@ async def test_a_question_like_a_heading_finds_its_page(indexed, embedder, quest
 
 
 async def test_full_text_search_ranks_the_section_that_names_the_words(indexed):
-    session, *_ = indexed
-    hits = await store.fulltext_chunks(session, "speed up SQL queries", limit=3)
-    assert hits and hits[0].url.endswith("#how-do-i-speed-up-my-sql-queries"), [hit.url for hit in hits]
+    session, model, *_ = indexed
+    found = await docs_search(session, model, "speed up SQL queries", max_terms=24)
+    urls = [found.snapshot.rows[hit.chunk_id].url for hit in found.snapshot.bm25(found.lexemes, limit=3)]
+    assert urls and urls[0].endswith("#how-do-i-speed-up-my-sql-queries"), urls
