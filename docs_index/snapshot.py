@@ -15,6 +15,7 @@ a process whose copy has another token reads the index again (~0.1-0.3 s for the
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -181,6 +182,8 @@ class DocsSearch:
 
 
 _snapshots: OrderedDict[tuple[str | None, str], DocsSnapshot] = OrderedDict()
+#: Reads in progress, by the same key: a burst of requests after a re-index reads the index once.
+_loading: dict[tuple[str | None, str], tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
 
 
 async def load_snapshot(session: AsyncSession, model: ModelRow) -> DocsSnapshot:
@@ -190,20 +193,34 @@ async def load_snapshot(session: AsyncSession, model: ModelRow) -> DocsSnapshot:
     return DocsSnapshot.build(chunks, postings, vectors, model.dim)
 
 
-async def docs_search(session: AsyncSession, model: ModelRow, query_text: str, *, max_terms: int) -> DocsSearch:
-    """The current snapshot for `model` (read again when the index's token has changed) and the
-    lexemes of `query_text`.
-
-    Requests that find the copy out of date at the same moment each read the index: rare (after a
-    re-index) and harmless, as they read the same rows."""
-    token, lexemes = await store.search_state(session, query_text, max_terms=max_terms)
+async def _snapshot(session: AsyncSession, model: ModelRow, token: str | None) -> DocsSnapshot:
     key = (token, model.name)
+    loop = asyncio.get_running_loop()
+    loading = _loading.get(key)
+    if key not in _snapshots and loading is not None and loading[0] is loop:
+        # Another request of this process is reading this very index: wait for it. Should that read
+        # fail (its request cancelled), this request reads the index itself below.
+        await loading[1].wait()
     snapshot = _snapshots.get(key)
-    if snapshot is None:
+    if snapshot is not None:
+        _snapshots.move_to_end(key)
+        return snapshot
+    done = asyncio.Event()
+    _loading[key] = (loop, done)
+    try:
         snapshot = await load_snapshot(session, model)
         _snapshots[key] = snapshot
         while len(_snapshots) > _KEEP:
             _snapshots.popitem(last=False)
-    else:
-        _snapshots.move_to_end(key)
-    return DocsSearch(snapshot, lexemes)
+        return snapshot
+    finally:
+        if _loading.get(key, (None, None))[1] is done:
+            del _loading[key]
+        done.set()
+
+
+async def docs_search(session: AsyncSession, model: ModelRow, query_text: str, *, max_terms: int) -> DocsSearch:
+    """The current snapshot for `model` (read again when the index's token has changed) and the
+    lexemes of `query_text`."""
+    token, lexemes = await store.search_state(session, query_text, max_terms=max_terms)
+    return DocsSearch(await _snapshot(session, model, token), lexemes)

@@ -95,3 +95,28 @@ async def test_chunks_without_vectors_yet_are_found_by_words_only(tmp_path, db_s
 
     assert not billing & set(found.snapshot.vector_hits(query, limit=100).nearest)
     assert {h.chunk_id for h in found.snapshot.bm25(found.lexemes, limit=10)} & billing
+
+
+async def test_requests_arriving_together_after_a_change_read_the_index_once(committed_sessionmaker, monkeypatch):
+    """A re-index followed by a burst of keystrokes: one read of the index, shared by the burst."""
+    import asyncio
+    from collections import OrderedDict
+
+    monkeypatch.setattr(docs_snapshot, "_snapshots", OrderedDict())  # as if the index had just changed
+    reads = []
+    real_load = docs_snapshot.load_snapshot
+
+    async def counted_load(session, model):
+        reads.append(model.name)
+        return await real_load(session, model)
+
+    monkeypatch.setattr(docs_snapshot, "load_snapshot", counted_load)
+
+    async def keystroke(text: str):
+        async with committed_sessionmaker() as session:
+            return await search(session, text)
+
+    found = await asyncio.gather(*(keystroke(f"feature flags {n}") for n in range(4)))
+
+    assert len(reads) == 1
+    assert len({id(f.snapshot) for f in found}) == 1
