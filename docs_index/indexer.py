@@ -187,6 +187,9 @@ async def _sync_page(
 async def fill_vectors(session: AsyncSession, model: ModelRow, load_embedder: EmbedderLoader, batch_size: int = 256) -> int:
     """Give every stored docs chunk its vectors of `model` for its current text; returns how many
     chunks needed encoding. What a model switch calls to fill the docs for a pending model."""
+    # One writer at a time, as for a re-index: both write vectors, and every write to the docs tables
+    # also updates the index's one token row (migration 0010), so two writers could deadlock.
+    await store.lock_index(session)
     await store.ensure_vector_index(session, model)
     await store.copy_vectors_by_hash(session, model.name)
     missing = await store.chunks_missing_vectors(session, model.name)

@@ -10,7 +10,7 @@ are exact, over every chunk, and with the fusion take 1-2 ms of one core:
   - cosine similarity to both vectors of every chunk (text, heading breadcrumb), the nearer counting.
 PostgreSQL stays the index's only store. A statement trigger gives the index a new token with every
 write (migration 0010); each request reads the token with its query's lexemes, in one round trip, and
-a process whose copy has another token reads the index again (~0.1-0.3 s for the PostHog docs).
+a process whose copy has another token reads the index again (0.2-0.5 s for the PostHog docs).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class DocsSnapshot:
     @classmethod
     def build(cls, chunks: Sequence, postings: Sequence, vectors: Sequence, dim: int) -> DocsSnapshot:
         """From the rows of store.snapshot_chunks, snapshot_postings and snapshot_vectors. Rows of chunks
-        missing from `chunks` (the index changed between the reads) are left out; the token will differ."""
+        missing from `chunks` (the index changed between the reads) are left out."""
         ids = np.array([c["id"] for c in chunks], dtype=np.int64)
         position = {int(chunk_id): i for i, chunk_id in enumerate(ids)}
         lengths = np.array([c["terms"] for c in chunks], dtype=np.float64)
@@ -127,6 +127,8 @@ class DocsSnapshot:
 
     def _best(self, scores: np.ndarray, candidates: np.ndarray, limit: int) -> np.ndarray:
         """Positions among `candidates` of the `limit` highest scores, ties by chunk id."""
+        if limit <= 0:
+            return candidates[:0]
         if len(candidates) > limit:
             # Everything scoring at least the limit-th best, so ties at the cut are settled by id.
             cut = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
@@ -181,25 +183,26 @@ class DocsSearch:
     lexemes: list[str]
 
 
-_snapshots: OrderedDict[tuple[str | None, str], DocsSnapshot] = OrderedDict()
+_snapshots: OrderedDict[tuple[str, str], DocsSnapshot] = OrderedDict()
 #: Reads in progress, by the same key: a burst of requests after a re-index reads the index once.
-_loading: dict[tuple[str | None, str], tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
+_loading: dict[tuple[str, str], tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
 
 
 async def load_snapshot(session: AsyncSession, model: ModelRow) -> DocsSnapshot:
     chunks = await store.snapshot_chunks(session)
     postings = await store.snapshot_postings(session)
     vectors = await store.snapshot_vectors(session, model)
-    return DocsSnapshot.build(chunks, postings, vectors, model.dim)
+    # Building takes a good part of the read's time in Python: off the event loop, so the process's
+    # other requests go on meanwhile.
+    return await asyncio.to_thread(DocsSnapshot.build, chunks, postings, vectors, model.dim)
 
 
-async def _snapshot(session: AsyncSession, model: ModelRow, token: str | None) -> DocsSnapshot:
+async def _snapshot(session: AsyncSession, model: ModelRow, token: str) -> DocsSnapshot:
     key = (token, model.name)
     loop = asyncio.get_running_loop()
-    loading = _loading.get(key)
-    if key not in _snapshots and loading is not None and loading[0] is loop:
+    while key not in _snapshots and (loading := _loading.get(key)) is not None and loading[0] is loop:
         # Another request of this process is reading this very index: wait for it. Should that read
-        # fail (its request cancelled), this request reads the index itself below.
+        # fail (its request cancelled), the first waiter to wake reads it instead.
         await loading[1].wait()
     snapshot = _snapshots.get(key)
     if snapshot is not None:
@@ -209,9 +212,12 @@ async def _snapshot(session: AsyncSession, model: ModelRow, token: str | None) -
     _loading[key] = (loop, done)
     try:
         snapshot = await load_snapshot(session, model)
-        _snapshots[key] = snapshot
-        while len(_snapshots) > _KEEP:
-            _snapshots.popitem(last=False)
+        # The reads are separate statements: a change committed between them may have mixed old and
+        # new rows. Such a copy serves this request only.
+        if await store.index_token(session) == token:
+            _snapshots[key] = snapshot
+            while len(_snapshots) > _KEEP:
+                _snapshots.popitem(last=False)
         return snapshot
     finally:
         if _loading.get(key, (None, None))[1] is done:

@@ -105,7 +105,8 @@ def _chunk_row(chunk: Chunk) -> dict[str, object]:
 
 # -- writing the index ------------------------------------------------------------------------------
 async def lock_index(session: AsyncSession) -> None:
-    """Two re-indexes at once would both insert the same new pages; the second waits for the first."""
+    """One writer of the docs index at a time (a re-index, filling a model's vectors): two re-indexes
+    would both insert the same new pages; the second waits for the first."""
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INDEX_LOCK_KEY})
 
 
@@ -313,22 +314,29 @@ def _distance_sql(model: ModelRow) -> str:
     return f"(e.embedding::{vector_type(model.dim)}) <=> {query_vector_sql('query', model.dim)}"
 
 
-def _nearest_vectors_sql(model: ModelRow, fetch: int | None = None) -> str:
-    """chunk_id and distance of the :fetch (or `fetch`, written into the text) nearest vectors of
-    `model` (the HNSW index scan)."""
+def _nearest_vectors_sql(model: ModelRow) -> str:
+    """chunk_id and distance of the :fetch nearest vectors of `model` (the HNSW index scan)."""
     distance = _distance_sql(model)
     return (
         f"SELECT e.chunk_id, {distance} AS distance FROM docs_chunk_embeddings e "
-        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT {':fetch' if fetch is None else int(fetch)}"
+        f"WHERE e.model = {sql_literal(model.name)} ORDER BY {distance} LIMIT :fetch"
     )
 
 
 # -- the in-memory copy for suggestions (docs_index/snapshot.py) --------------------------------------
-async def search_state(session: AsyncSession, query_text: str, *, max_terms: int) -> tuple[str | None, list[str]]:
+#: Without its row (deleted by hand) the index has no token: a new one each time, so no copy is kept.
+_TOKEN_SQL = "coalesce((SELECT token::text FROM docs_index_state), 'none:' || gen_random_uuid())"
+
+
+async def index_token(session: AsyncSession) -> str:
+    return (await db.fetch(session, text(f"SELECT {_TOKEN_SQL} AS token"), {}))[0]["token"]
+
+
+async def search_state(session: AsyncSession, query_text: str, *, max_terms: int) -> tuple[str, list[str]]:
     """The index's change token, and the first `max_terms` lexemes of `query_text` in the order typed,
     parsed by PostgreSQL's english configuration exactly as the chunks' search_vector was: one round trip."""
     statement = text(
-        "SELECT (SELECT token::text FROM docs_index_state) AS token, ARRAY(SELECT lexeme FROM "
+        f"SELECT {_TOKEN_SQL} AS token, ARRAY(SELECT lexeme FROM "
         f"unnest(to_tsvector('english', :query_text)) ORDER BY positions[1], lexeme LIMIT {int(max_terms)}) AS lexemes"
     )
     row = (await db.fetch(session, statement, {"query_text": query_text}))[0]

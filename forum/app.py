@@ -79,8 +79,8 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
             engine = db.create_engine(db.resolve_database_url(settings), settings.db_pool_size, hnsw_ef_search=settings.embedding_ef_search)
             state.engine = engine
             state.sessionmaker = db.create_sessionmaker(engine)
-            # The docs index too (kept in memory for suggestions), for the same reason. Not with the
-            # tests' sessionmaker: its one shared connection would be in use by the test.
+            # Read the docs index into memory (suggestions search it there) now rather than in the first
+            # suggestion request. Not with the tests' sessionmaker: its one connection is the test's.
             preloads.append(asyncio.create_task(_preload_docs_index(state.sessionmaker)))
         state.view_counter = ViewCounter(state.sessionmaker, settings.view_flush_seconds)
         await state.view_counter.start()
@@ -98,6 +98,8 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
         finally:
             for preload in preloads:
                 preload.cancel()  # a no-op once loaded
+            # Before the engine closes: a docs read still running holds one of its connections.
+            await asyncio.gather(*preloads, return_exceptions=True)
             if worker is not None:
                 await worker.stop()
             await state.view_counter.stop()

@@ -134,7 +134,13 @@ async def fetch(session: AsyncSession, statement: TextClause | Executable, param
     """
     sql, names = _positional_sql(statement)
     connection = await (await session.connection()).get_raw_connection()
-    return await connection.driver_connection.fetch(sql, *(params[name] for name in names))
+    driver = connection.driver_connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter sends BEGIN with its own first statement, so a request whose
+        # statements all come through here would run them in autocommit. Begin as the adapter would,
+        # through it, so the session's commit or rollback still ends this transaction.
+        await connection.dbapi_connection._start_transaction()
+    return await driver.fetch(sql, *(params[name] for name in names))
 
 
 async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:

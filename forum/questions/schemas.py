@@ -220,12 +220,8 @@ def detail_out(question, author, topics, replies, viewer_state: ViewerState | No
 
 def excerpt(body: str, length: int = 200) -> str:
     """The first words of the body as plain text, cut at a word boundary."""
-    # Twice the length of Markdown is usually text enough; heavy markup (links, images) may need more.
-    for factor in (2, 5):
-        part = _leading_part(body, factor * length)
-        text = " ".join(markdown_to_text(part).split())
-        if len(text) > length or len(part) == len(body):
-            break
+    part = _leading_part(body, 5 * length)
+    text = " ".join(markdown_to_text(part).split())
     if len(text) <= length:
         return text if len(part) == len(body) else text + "…"
     return text[:length].rsplit(" ", 1)[0] + "…"

@@ -84,8 +84,16 @@ async def test_a_rolled_back_change_leaves_no_stale_copy(tmp_path, db_session, l
     assert urls(after, after.snapshot.bm25(after.lexemes, limit=10)) == ["/docs/billing#cancelling-your-plan"]
     assert set(after.snapshot.rows) == set(before.rows)
 
+    # A different change after the rolled-back one must not be taken for it (as a counter would be).
+    savepoint = await db_session.begin_nested()
+    await db_session.execute(text("DELETE FROM docs_pages WHERE path = 'getting-started.md'"))
+    other = (await search(db_session, "cancel")).snapshot
+    await savepoint.rollback()
+    pages = {row.page_path for row in other.rows.values()}
+    assert "billing.md" in pages and "getting-started.md" not in pages
 
-async def test_chunks_without_vectors_yet_are_found_by_words_only(tmp_path, db_session, load_embedder, embedder):
+
+async def test_chunks_without_vectors_yet_are_left_out_of_the_vector_search_but_found_by_words(tmp_path, db_session, load_embedder, embedder):
     await index_docs(db_session, tree_of(tmp_path, PAGES), load_embedder=load_embedder)
     await db_session.execute(text("DELETE FROM docs_chunk_embeddings WHERE chunk_id IN (SELECT c.id FROM docs_chunks c WHERE c.url LIKE '/docs/billing%')"))
 

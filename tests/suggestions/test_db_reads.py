@@ -27,3 +27,22 @@ async def test_connections_open_with_the_hnsw_search_settings(engine):
     async with AsyncSession(engine) as session:
         settings = (await session.execute(text("SELECT current_setting('hnsw.ef_search'), current_setting('hnsw.iterative_scan')"))).one()
     assert tuple(settings) == ("200", "relaxed_order")
+
+
+async def test_fast_statements_are_inside_the_sessions_transaction_even_when_they_come_first(committed_sessionmaker):
+    """A suggestion request can run every statement through db.fetch: its impression must still be
+    rolled back with the request when the request fails."""
+    from forum.suggestions import repository
+
+    draft = "db-fetch-rollback-draft"
+    async with committed_sessionmaker() as session:
+        async with session.begin():
+            await repository.record_impression(
+                session,
+                {"draft_id": draft, "profile_id": None, "subject": "rolled back", "shown_question_ids": [], "shown_docs_urls": [],
+                 "best_question_similarity": None, "best_docs_similarity": None},
+            )
+            await session.rollback()
+    async with committed_sessionmaker() as session:
+        left = (await session.execute(text("SELECT count(*) FROM suggestion_impressions WHERE draft_id = :d"), {"d": draft})).scalar_one()
+    assert left == 0

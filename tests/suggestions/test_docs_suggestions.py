@@ -115,7 +115,7 @@ async def test_a_committed_reindex_reaches_the_next_request(test_settings, commi
             await session.execute(text("DELETE FROM jobs WHERE (payload->>'question_id')::bigint = :id"), {"id": question.id})
             await session.execute(delete(Question).where(Question.id == question.id))
             await session.execute(delete(Profile).where(Profile.id == asker.id))
-            await session.execute(text("DELETE FROM docs_pages"))
+            await session.execute(text("DELETE FROM docs_pages WHERE path = ANY(:paths)"), {"paths": [*PAGES, "feature-flags/flicker.md"]})
 
 
 async def test_a_failing_side_is_reported_as_itself(test_settings, committed_sessionmaker, monkeypatch):
@@ -128,3 +128,21 @@ async def test_a_failing_side_is_reported_as_itself(test_settings, committed_ses
     async with committed_sessionmaker() as session:
         with pytest.raises(RuntimeError, match="docs index unavailable"):
             await service.suggest(session, test_settings, "feature flags flicker", None, None, None)
+
+
+async def test_the_api_reads_the_docs_index_as_it_starts(test_settings, monkeypatch):
+    """So the first person to type a question after a deploy does not wait for it."""
+    import asyncio
+    from collections import OrderedDict
+
+    from docs_index import snapshot as docs_snapshot
+    from forum.app import create_app
+
+    monkeypatch.setattr(docs_snapshot, "_snapshots", OrderedDict())
+    app = create_app(test_settings)  # no sessionmaker given: the app opens its own engine, as in production
+    async with app.lifespan():
+        for _ in range(200):
+            if docs_snapshot._snapshots:
+                break
+            await asyncio.sleep(0.05)
+        assert list(docs_snapshot._snapshots), "the docs index was read at start-up"
