@@ -24,11 +24,10 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.embeddings.repository import ModelRow
+from forum.suggestions.retrieval import BM25_B, BM25_K1
 
 from . import store
 
-_BM25_K1 = 1.2
-_BM25_B = 0.75
 #: How much more a word in the page title or headings counts than one in the text: 1 (no boost) did
 #: best on the docs relevance set.
 HEADING_BOOST = 1.0
@@ -86,7 +85,7 @@ class DocsSnapshot:
         ids = np.array([c["id"] for c in chunks], dtype=np.int64)
         position = {int(chunk_id): i for i, chunk_id in enumerate(ids)}
         lengths = np.array([c["terms"] for c in chunks], dtype=np.float64)
-        length_norm = 1 - _BM25_B + _BM25_B * lengths / max(float(lengths.mean()) if len(lengths) else 1.0, 1.0)
+        length_norm = 1 - BM25_B + BM25_B * lengths / max(float(lengths.mean()) if len(lengths) else 1.0, 1.0)
         n = len(ids)
         by_lexeme = {}
         for p in postings:
@@ -145,7 +144,7 @@ class DocsSnapshot:
             if posting is None:
                 continue
             tf = posting.tf
-            scores[posting.rows] += posting.idf * tf * (_BM25_K1 + 1) / (tf + _BM25_K1 * self.length_norm[posting.rows])
+            scores[posting.rows] += posting.idf * tf * (BM25_K1 + 1) / (tf + BM25_K1 * self.length_norm[posting.rows])
             if title is not None:
                 title[posting.rows[posting.in_heading]] += posting.idf
         best = self._best(scores, np.flatnonzero(scores), limit)

@@ -24,6 +24,7 @@ from forum import db
 from forum.embeddings import repository as embeddings_repository
 from forum.embeddings.repository import ANSWER_SQL, ModelRow, query_vector_bind, query_vector_sql, query_vector_value, sql_literal, vector_type
 from forum.models import RelatedCache, SuggestionImpression
+from forum.suggestions.retrieval import BM25_B, BM25_K1
 
 # Question full-text ranking is BM25 (Okapi; k1, b as usual), computed in SQL over the tsvector column:
 #  - The query is the first `max_terms` lexemes of the typed text (the subject comes first), matched
@@ -41,8 +42,6 @@ from forum.models import RelatedCache, SuggestionImpression
 #    for a one-lexeme query that is the weighted count of its positions, so an occurrence in the
 #    subject (weight A) counts `boost` times one in the body (B). Length = distinct lexemes.
 #  - title_rank (the "title" retriever) is the summed IDF of the query terms found in weight A.
-_BM25_K1 = 1.2
-_BM25_B = 0.75
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def _bm25_sql(
     statement with unknown LIMITs was much slower (docs full text at 100,000 questions' load: 12.5 ms
     p50 bound, 4.6 ms written in).
     They are settings, so each process still prepares the statement once."""
-    k1, b = _BM25_K1, _BM25_B
+    k1, b = BM25_K1, BM25_B
     limit, max_terms = int(limit), int(max_terms)
     title_tf = "ts_rank_cd('{0, 0, 0, 1}', c.sv, w.tq, 0)" if with_title else "0"
     return (

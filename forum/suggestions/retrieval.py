@@ -12,6 +12,12 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
+#: BM25's term-frequency saturation and length normalisation (the usual Okapi values), for the
+#: questions' full text in SQL (forum/suggestions/repository.py) and the docs' in memory (docs_index/snapshot.py).
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
 @dataclass(frozen=True)
 class FusionWeights:
     # Chosen on the dev data (see README "Evaluations"); settings override them. A small k makes
