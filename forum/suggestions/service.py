@@ -244,12 +244,16 @@ async def docs_suggestions(
     top = max_score(weights_from(settings), DOCS_SYSTEMS)
     out: list[DocSuggestion] = []
     seen_pages: set[str] = set()
+    seen_texts: set[str] = set()
     for candidate in ranked:
         row = snapshot.rows.get(candidate.key)
-        # One section per page: three sections of the same page crowd out the other pages.
-        if row is None or row.page_path in seen_pages:
+        # One section per page: three sections of the same page crowd out the other pages. And one
+        # copy of a section: docs repeat FAQ answers word for word (a troubleshooting page and a
+        # common-questions page), and two identical snippets would waste a slot.
+        if row is None or row.page_path in seen_pages or (same_text := " ".join(row.text.split())) in seen_texts:
             continue
         seen_pages.add(row.page_path)
+        seen_texts.add(same_text)
         if row.id not in snapshot.excerpts:
             snapshot.excerpts[row.id] = excerpt(row.text, 240)
         out.append(

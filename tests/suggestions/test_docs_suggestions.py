@@ -146,3 +146,23 @@ async def test_the_api_reads_the_docs_index_as_it_starts(test_settings, monkeypa
                 break
             await asyncio.sleep(0.05)
         assert list(docs_snapshot._snapshots), "the docs index was read at start-up"
+
+
+async def test_a_section_repeated_word_for_word_on_two_pages_is_suggested_once(client, db_session, embedder, tmp_path):
+    async def load(model):
+        return embedder
+
+    answer = "Reduce the date range you query, filter with WHERE clauses, and use materialized views."
+    for rel, title in [("warehouse/troubleshooting.md", "Troubleshooting"), ("warehouse/common-questions.md", "Common questions")]:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"---\ntitle: {title}\n---\n\n## How do I speed up my SQL queries?\n\n{answer}\n")
+    (tmp_path / "warehouse/materialize.md").write_text(
+        "---\ntitle: Materialized views\n---\n\n## Materialize a view\n\nMaterialized views store a SQL query's result so it runs faster.\n"
+    )
+    await index_docs(db_session, tmp_path, load_embedder=load)
+
+    docs = (await client.post("/api/v1/suggestions", json={"subject": "How do I speed up my SQL queries"})).json()["docs"]
+    snippets = [d["snippet"] for d in docs]
+    assert snippets.count(answer) == 1, docs
+    assert "/docs/warehouse/materialize#materialize-a-view" in [d["url"] for d in docs], "the freed slot goes to the next section"
