@@ -332,15 +332,19 @@ async def index_token(session: AsyncSession) -> str:
     return (await db.fetch(session, text(f"SELECT {_TOKEN_SQL} AS token"), {}))[0]["token"]
 
 
-async def search_state(session: AsyncSession, query_text: str, *, max_terms: int) -> tuple[str, list[str]]:
-    """The index's change token, and the first `max_terms` lexemes of `query_text` in the order typed,
-    parsed by PostgreSQL's english configuration exactly as the chunks' search_vector was: one round trip."""
+async def search_state(
+    session: AsyncSession, query_text: str, *, max_terms: int, unfinished_word: str = ""
+) -> tuple[str, list[str], str | None]:
+    """The index's change token, the first `max_terms` lexemes of `query_text` in the order typed,
+    and the lexeme of `unfinished_word` (None for none, or a stop word), all parsed by PostgreSQL's
+    english configuration exactly as the chunks' search_vector was: one round trip."""
     statement = text(
         f"SELECT {_TOKEN_SQL} AS token, ARRAY(SELECT lexeme FROM "
-        f"unnest(to_tsvector('english', :query_text)) ORDER BY positions[1], lexeme LIMIT {int(max_terms)}) AS lexemes"
+        f"unnest(to_tsvector('english', :query_text)) ORDER BY positions[1], lexeme LIMIT {int(max_terms)}) AS lexemes, "
+        "(SELECT lexeme FROM unnest(to_tsvector('english', :unfinished_word)) LIMIT 1) AS unfinished"
     )
-    row = (await db.fetch(session, statement, {"query_text": query_text}))[0]
-    return row["token"], list(row["lexemes"])
+    row = (await db.fetch(session, statement, {"query_text": query_text, "unfinished_word": unfinished_word}))[0]
+    return row["token"], list(row["lexemes"]), row["unfinished"]
 
 
 async def snapshot_chunks(session: AsyncSession) -> list:

@@ -6,10 +6,15 @@ model; each tutorial title of `DIR/tutorial_links.json` is a query ranked by the
 chunks: they are reduced to pages in rank order (a page counts at the rank of its best chunk), then
 page-level Recall@5 and MRR are computed against the pages the tutorial links to that exist in the
 corpus.
+
+Two more rows show the suggestions while a title is still being typed: titles whose last word has at
+least CUT_MIN_LETTERS letters, cut inside it (CUT_FRACTION of its letters kept), ranked by the hybrid
+with the unfinished word read whole, then read as the words it begins (as POST /suggestions does).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,8 @@ SYSTEMS: dict[str, tuple[str, ...]] = {
     "hybrid": DOCS_SYSTEMS,
 }
 METRICS = ("recall_at_5", "mrr")
+CUT_MIN_LETTERS = 5
+CUT_FRACTION = 0.6
 #: YAML block-scalar markers: tutorial_links.json holds one of these instead of a folded title.
 _BLOCK_SCALAR = {">", ">-", ">+", "|", "|-", "|+"}
 
@@ -58,8 +65,9 @@ async def ranked_pages(
     pages: Mapping[int, str],
     *,
     systems: Sequence[str] = SYSTEMS["hybrid"],
+    as_typed: bool = False,
 ) -> list[str]:
-    query = await encode_query(session, settings, tutorial.title, "")
+    query = await encode_query(session, settings, tutorial.title, "", as_typed=as_typed)
     ranked = await rank_docs(session, settings, query, limit=settings.suggestions_candidates, systems=tuple(systems))
     return pages_in_order([c.key for c in ranked], pages)
 
@@ -83,6 +91,18 @@ def with_titles(tutorials: Sequence[TutorialRelevance], directory: Path) -> list
             title = " ".join(str(meta.get("title") or title).split())
         fixed.append(TutorialRelevance(t.tutorial, title, t.relevant))
     return fixed
+
+
+def cut_inside_last_word(tutorials: Sequence[TutorialRelevance]) -> list[TutorialRelevance]:
+    """The titles whose last word is long enough, each cut inside that word: "How to rename eve"."""
+    cut = []
+    for t in tutorials:
+        head, _, last = t.title.rpartition(" ")
+        letters = re.sub(r"\W", "", last)
+        if len(letters) >= CUT_MIN_LETTERS:
+            typed = f"{head} {letters[: max(3, int(len(letters) * CUT_FRACTION))]}".strip()
+            cut.append(TutorialRelevance(t.tutorial, typed, t.relevant))
+    return cut
 
 
 def answerable(tutorials: Sequence[TutorialRelevance], pages: Mapping[int, str]) -> list[TutorialRelevance]:
@@ -110,9 +130,14 @@ async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict
             for name, retrievers in SYSTEMS.items():
                 ranked = [await ranked_pages(session, ctx.settings, t, pages, systems=retrievers) for t in queries]
                 results[name] = score(ranked, queries)
+            typing = cut_inside_last_word(queries)
+            for name, as_typed in (("hybrid, cut mid-word", False), ("hybrid, cut mid-word, as typed", True)):
+                ranked = [await ranked_pages(session, ctx.settings, t, pages, as_typed=as_typed) for t in typing]
+                results[name] = score(ranked, typing)
     meta = {
         "tutorials": len(queries),
         "skipped": len(tutorials) - len(queries),
+        "cut_mid_word": len(typing),
         "pages": len(set(pages.values())),
         "chunks": chunks,
         "seconds": round(watch.total, 1),

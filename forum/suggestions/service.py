@@ -7,6 +7,7 @@ cache and `forum eval` all rank through them.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -50,6 +51,16 @@ class Query:
     vector: np.ndarray  # subject and body
     subject_vector: np.ndarray
     model: ModelRow
+    unfinished_word: str = ""  # see unfinished_word()
+
+
+def unfinished_word(subject: str, body: str | None) -> str:
+    """The word the asker is still typing: the end of the field they type in (the body once it has
+    text), when that field ends inside a word. Sent as typed, "flags flick" ends inside "flick" and
+    "flags flick " does not."""
+    typing = body if body and body.strip() else subject
+    word = re.search(r"\w+$", typing)
+    return word.group() if word else ""
 
 
 async def _encode(embedder: Embedder, text: str, subject: str) -> tuple[np.ndarray, np.ndarray]:
@@ -59,11 +70,12 @@ async def _encode(embedder: Embedder, text: str, subject: str) -> tuple[np.ndarr
     return vectors[0], vectors[-1]
 
 
-async def encode_query(session: AsyncSession, settings: Settings, subject: str, body: str | None) -> Query:
+async def encode_query(session: AsyncSession, settings: Settings, subject: str, body: str | None, *, as_typed: bool = False) -> Query:
+    """`as_typed`: as start_query."""
     text = question_text(subject, body or "")
     model, embedder = await active_embedder(session, settings)
     vector, subject_vector = await _encode(embedder, text, subject)
-    return Query(text, vector, subject_vector, model)
+    return Query(text, vector, subject_vector, model, unfinished_word(subject, body) if as_typed else "")
 
 
 @dataclass(frozen=True)
@@ -74,21 +86,26 @@ class PendingQuery:
     text: str
     model: ModelRow
     encoding: asyncio.Future[tuple[np.ndarray, np.ndarray]]
+    unfinished_word: str = ""
 
     async def encoded(self) -> Query:
         # Shielded: both sides wait for the same encoding, and one being cancelled must not cancel it.
         vector, subject_vector = await asyncio.shield(self.encoding)
-        return Query(self.text, vector, subject_vector, self.model)
+        return Query(self.text, vector, subject_vector, self.model, self.unfinished_word)
 
 
 async def _encoded(query: Query | PendingQuery) -> Query:
     return await query.encoded() if isinstance(query, PendingQuery) else query
 
 
-async def start_query(session: AsyncSession, settings: Settings, subject: str, body: str | None) -> PendingQuery:
+async def start_query(
+    session: AsyncSession, settings: Settings, subject: str, body: str | None, *, as_typed: bool = False
+) -> PendingQuery:
+    """`as_typed`: the text is a draft being typed, whose last word may be unfinished."""
     text = question_text(subject, body or "")
     model, embedder = await active_embedder(session, settings)
-    return PendingQuery(text, model, asyncio.ensure_future(_encode(embedder, text, subject)))
+    typing = unfinished_word(subject, body) if as_typed else ""
+    return PendingQuery(text, model, asyncio.ensure_future(_encode(embedder, text, subject)), typing)
 
 
 def _text_rankings(hits: Sequence[repository.TextHit]) -> dict[str, list[int]]:
@@ -165,7 +182,9 @@ async def rank_questions(
 
 async def find_docs(session: AsyncSession, settings: Settings, query: Query | PendingQuery) -> DocsSearch:
     """The docs index in memory and the query's lexemes: the one database read docs ranking needs."""
-    return await docs_search(session, query.model, query.text, max_terms=settings.suggestions_max_terms)
+    return await docs_search(
+        session, query.model, query.text, max_terms=settings.suggestions_max_terms, unfinished_word=query.unfinished_word
+    )
 
 
 async def load_docs_index(session: AsyncSession) -> None:
@@ -193,7 +212,9 @@ async def rank_docs(
     if _uses_text(systems):
         text_hits = [
             repository.TextHit(h.chunk_id, h.rank, h.title_rank)
-            for h in found.snapshot.bm25(found.lexemes, limit=pool, with_title=_uses_title(systems, weights))
+            for h in found.snapshot.bm25(
+                found.lexemes, limit=pool, with_title=_uses_title(systems, weights), unfinished=found.unfinished
+            )
         ]
     query = await _encoded(query)
     hits = found.snapshot.vector_hits(query.vector, limit=pool, extra_ids=[h.key for h in text_hits or ()], search="vector" in systems)
@@ -273,11 +294,11 @@ async def docs_suggestions(
 
 
 async def _suggestions_for(
-    session: AsyncSession, settings: Settings, subject: str, body: str | None, exclude_ids: Sequence[int] = ()
+    session: AsyncSession, settings: Settings, subject: str, body: str | None, exclude_ids: Sequence[int] = (), *, as_typed: bool = False
 ) -> tuple[list[QuestionSuggestion], list[DocSuggestion]]:
     """Questions and docs for a text. The model encodes on its thread while PostgreSQL runs the
     questions' full-text search; the docs are ranked in memory meanwhile, once the vectors are there."""
-    pending = await start_query(session, settings, subject, body)
+    pending = await start_query(session, settings, subject, body, as_typed=as_typed)
     try:
         found = await find_docs(session, settings, pending)
         try:
@@ -295,7 +316,7 @@ async def _suggestions_for(
 async def suggest(
     session: AsyncSession, settings: Settings, subject: str, body: str | None, viewer: Profile | None, draft_id: str | None
 ) -> SuggestionsOut:
-    questions, docs = await _suggestions_for(session, settings, subject, body)
+    questions, docs = await _suggestions_for(session, settings, subject, body, as_typed=True)
     impression_id = await repository.record_impression(
         session,
         {

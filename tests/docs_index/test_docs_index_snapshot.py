@@ -55,6 +55,46 @@ async def test_title_rank_counts_words_of_the_page_title_and_headings(tmp_path, 
     assert all(h.title_rank == 0 for url, h in hits.items() if not url.startswith("/docs/billing"))
 
 
+async def test_the_word_still_being_typed_counts_as_the_words_it_begins(tmp_path, db_session, load_embedder):
+    await index_docs(db_session, tree_of(tmp_path, PAGES), load_embedder=load_embedder)
+
+    typing = await docs_snapshot.docs_search(
+        db_session, await active_model(db_session), "how do I configure autocap", max_terms=32, unfinished_word="autocap"
+    )
+    assert typing.unfinished == "autocap"
+    assert urls(typing, typing.snapshot.bm25(typing.lexemes, limit=10, unfinished=typing.unfinished))[0] == (
+        "/docs/getting-started#configure-autocapture"
+    )
+    # Read as a whole word, "autocap" is in no section.
+    alone = await search(db_session, "autocap")
+    assert alone.snapshot.bm25(alone.lexemes, limit=10) == []
+
+    # A finished word still counts whole: its completions hold it, with all or most of the weight.
+    finished = await search(db_session, "cancel")
+    assert urls(finished, finished.snapshot.bm25(finished.lexemes, limit=10, unfinished="cancel")) == ["/docs/billing#cancelling-your-plan"]
+
+
+async def test_an_unfinished_word_is_read_as_its_likeliest_completions(tmp_path, db_session, load_embedder):
+    """"rep" is more likely "replay" (in three sections) than "report" (in one): replay sections come
+    first, though "report", being rarer, would win if every completion counted in full."""
+    pages = {
+        "replay/index.md": "---\ntitle: Replay\n---\n\n## Watch a replay\n\nOpen a replay from the list.\n",
+        "replay/privacy.md": "---\ntitle: Replay privacy\n---\n\n## Masking\n\nEvery replay masks inputs.\n",
+        "replay/sharing.md": "---\ntitle: Sharing\n---\n\n## Share a link\n\nSend a replay link to a teammate.\n",
+        "reports.md": "---\ntitle: Exports\n---\n\n## Export\n\nDownload the monthly report as CSV.\n",
+    } | {
+        f"other/{topic}.md": f"---\ntitle: {topic.title()}\n---\n\n## About {topic}\n\nHow {topic} works.\n"
+        for topic in ("surveys", "experiments", "cohorts", "actions", "dashboards", "insights")
+    }
+    await index_docs(db_session, tree_of(tmp_path, pages), load_embedder=load_embedder)
+    found = await docs_snapshot.docs_search(db_session, await active_model(db_session), "rep", max_terms=32, unfinished_word="rep")
+
+    completions = dict(found.snapshot.completions("rep"))
+    assert set(completions) == {"replay", "report"} and completions["replay"] == 3 * completions["report"]
+    ranked = urls(found, found.snapshot.bm25(found.lexemes, limit=10, unfinished=found.unfinished))
+    assert len(ranked) == 4 and ranked[-1] == "/docs/reports#export"
+
+
 async def test_the_copy_is_read_again_after_each_change_to_the_index(tmp_path, db_session, load_embedder):
     root = tree_of(tmp_path, PAGES)
     await index_docs(db_session, root, load_embedder=load_embedder)

@@ -133,3 +133,6 @@ async def test_eval_docs_prints_page_level_recall_and_mrr(shared_data, database_
     # With 10 small pages, most linked pages come back in the top 5.
     assert figures["recall_at_5"] >= 0.6
     assert f"tutorials {len(load_docs_relevance(tmp_path / 'docs-set'))}" in result.stderr
+
+    table = (await _forum(database_url, "eval", "docs", str(tmp_path / "docs-set"))).stdout
+    assert "hybrid, cut mid-word, as typed" in table, "the titles cut inside their last word have rows of their own"

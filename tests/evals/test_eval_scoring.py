@@ -68,3 +68,16 @@ def test_long_subjects_are_cut_at_a_word_to_fit_the_column():
     cut = truncate_subject(subject)
     assert len(cut) <= SUBJECT_MAX and not cut.endswith(" ") and cut.startswith("word word")
     assert truncate_subject("  short   title ") == "short title"
+
+
+def test_titles_are_cut_inside_their_last_word_when_it_is_long_enough():
+    tutorials = [
+        TutorialRelevance("a.md", "How to rename events", frozenset({"/docs/a"})),
+        TutorialRelevance("b.md", "How to do A/A testing", frozenset({"/docs/b"})),
+        TutorialRelevance("c.md", "Tracking pageviews in SPA", frozenset({"/docs/c"})),
+    ]
+
+    cut = docs.cut_inside_last_word(tutorials)
+
+    assert [t.title for t in cut] == ["How to rename eve", "How to do A/A test"]
+    assert [t.relevant for t in cut] == [frozenset({"/docs/a"}), frozenset({"/docs/b"})]
