@@ -60,7 +60,8 @@ def unfinished_word(subject: str, body: str | None) -> str:
     "flags flick " does not."""
     typing = body if body and body.strip() else subject
     word = re.search(r"\w+$", typing)
-    return word.group() if word else ""
+    # One letter begins too many words to say anything (and to list them all on every keystroke).
+    return word.group() if word and len(word.group()) >= 2 else ""
 
 
 async def _encode(embedder: Embedder, text: str, subject: str) -> tuple[np.ndarray, np.ndarray]:

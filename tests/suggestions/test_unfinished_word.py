@@ -15,6 +15,7 @@ from forum.suggestions.service import unfinished_word
         ("flags flicker", "   ", "flicker"),
         ("flags flick", "It happens on the first page lo", "lo"),  # typing in the body now
         ("flags flick", "It happens on the first page load.\n", ""),
+        ("feature flags f", None, ""),
     ],
 )
 def test_the_word_being_typed_is_the_end_of_the_field_typed_in(subject, body, word):
