@@ -93,6 +93,9 @@ class Settings:
     fusion_answer_weight: float = 0.3
     fusion_k: int = 1
     related_cache_seconds: int = 3600
+    # How often the questions' vocabulary (its lexemes and their counts, which weigh the completions
+    # of the word still being typed) is counted again, by a job; 0 stops the schedule.
+    suggestions_vocabulary_refresh_minutes: float = 60.0
 
     # -- Integrations (forum/integrations): Zendesk tickets, Slack announcements, outgoing webhooks --
     # Links in announcements, tickets and webhook bodies point at the website, not at this API:

@@ -55,7 +55,7 @@ def duplicates_command(dataset_dir: Path, as_json: bool) -> None:
     from forum.evals import duplicates
 
     results, meta = _run(duplicates.run(dataset_dir, _settings()))
-    _emit(results, meta, as_json=as_json, json_obj=results, metrics=duplicates.METRICS,
+    _emit(results, meta, as_json=as_json, json_obj={name: results[name] for name in duplicates.SYSTEMS}, metrics=duplicates.METRICS,
           title=f"Duplicate questions, {dataset_dir.name}: {meta['pairs']} pairs among {meta['questions']} questions")
 
 

@@ -8,13 +8,12 @@ page-level Recall@5 and MRR are computed against the pages the tutorial links to
 corpus.
 
 Two more rows show the suggestions while a title is still being typed: titles whose last word has at
-least CUT_MIN_LETTERS letters, cut inside it (CUT_FRACTION of its letters kept), ranked by the hybrid
+least runner.CUT_MIN_LETTERS letters, cut inside it (runner.CUT_FRACTION of its letters kept), ranked by the hybrid
 with the unfinished word read whole, then read as the words it begins (as POST /suggestions does).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from docs_index.indexer import index_docs_with_settings
 from forum.evals.datasets import TutorialRelevance, load_docs_relevance, normalise_docs_url
 from forum.evals.metrics import mean_reciprocal_rank, recall_at_k
 from docs_index.frontmatter import split_front_matter
+from forum.evals import runner
 from forum.evals.runner import Stopwatch, analyze, scratch_database
 from forum.settings import Settings
 from forum.suggestions.service import DOCS_SYSTEMS, encode_query, rank_docs
@@ -36,8 +36,6 @@ SYSTEMS: dict[str, tuple[str, ...]] = {
     "hybrid": DOCS_SYSTEMS,
 }
 METRICS = ("recall_at_5", "mrr")
-CUT_MIN_LETTERS = 5
-CUT_FRACTION = 0.6
 #: YAML block-scalar markers: tutorial_links.json holds one of these instead of a folded title.
 _BLOCK_SCALAR = {">", ">-", ">+", "|", "|-", "|+"}
 
@@ -95,14 +93,8 @@ def with_titles(tutorials: Sequence[TutorialRelevance], directory: Path) -> list
 
 def cut_inside_last_word(tutorials: Sequence[TutorialRelevance]) -> list[TutorialRelevance]:
     """The titles whose last word is long enough, each cut inside that word: "How to rename eve"."""
-    cut = []
-    for t in tutorials:
-        head, _, last = t.title.rpartition(" ")
-        letters = re.sub(r"\W", "", last)
-        if len(letters) >= CUT_MIN_LETTERS:
-            typed = f"{head} {letters[: max(3, int(len(letters) * CUT_FRACTION))]}".strip()
-            cut.append(TutorialRelevance(t.tutorial, typed, t.relevant))
-    return cut
+    cut = ((t, runner.cut_inside_last_word(t.title)) for t in tutorials)
+    return [TutorialRelevance(t.tutorial, typed, t.relevant) for t, typed in cut if typed is not None]
 
 
 def answerable(tutorials: Sequence[TutorialRelevance], pages: Mapping[int, str]) -> list[TutorialRelevance]:

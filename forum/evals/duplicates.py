@@ -6,6 +6,10 @@ duplicate's title + body is the query and the original must come back: it is ran
 other questions (the query question itself excluded) by the product's scorer, three ways, to the
 depth the product ranks (settings.suggestions_candidates, 40): an original ranked lower counts as
 missed. With one relevant question per query, MAP equals MRR; both are printed as the issue asks.
+
+Two more rows show the suggestions while a subject is still being typed: the duplicates' titles cut
+inside their last word (forum.evals.runner.cut_inside_last_word), no body yet, ranked by the hybrid
+with that word read whole, then read as the words it begins (as POST /suggestions does).
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.evals.datasets import DuplicatePair, StackExchangeData, load_stackexchange
 from forum.evals.metrics import mean_average_precision, mean_reciprocal_rank, precision_at_k, recall_at_k
-from forum.evals.runner import EvalAnswer, EvalQuestion, Stopwatch, analyze, embed_all, load_questions, scratch_database
+from forum.evals.runner import (
+    EvalAnswer, EvalQuestion, Stopwatch, analyze, cut_inside_last_word, embed_all, load_questions, scratch_database,
+)
 from forum.settings import Settings
+from forum.suggestions.repository import refresh_vocabulary
 from forum.suggestions.retrieval import FusionWeights
 from forum.suggestions.service import ALL_SYSTEMS, encode_query, rank_questions
 
@@ -75,6 +82,21 @@ async def rankings(
     return out
 
 
+async def typed_rankings(
+    session: AsyncSession, settings: Settings, data: StackExchangeData, pairs: Sequence[DuplicatePair], *, as_typed: bool
+) -> list[list[bool]]:
+    """The hybrid for the duplicates' titles cut inside their last word, as a subject paused mid-word
+    (no body yet), with that word read whole or, `as_typed`, as the words it begins."""
+    by_id = {q.id: q for q in data.questions}
+    out = []
+    for pair in pairs:
+        typed = cut_inside_last_word(by_id[pair.question_id].title)
+        query = await encode_query(session, settings, typed, None, as_typed=as_typed)
+        ranked = await rank_questions(session, settings, query, limit=settings.suggestions_candidates, exclude_ids=[pair.question_id])
+        out.append([c.key == pair.duplicate_of_id for c in ranked])
+    return out
+
+
 def score(relevance: Sequence[Sequence[bool]]) -> dict[str, float]:
     # Exactly one relevant question per query; one the ranking never reached still counts as missed.
     return {
@@ -102,12 +124,19 @@ async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict
             await load(session, ctx.settings, data)
         async with watch.phase("load+embed"), ctx.session() as session, session.begin():
             await analyze(session, "questions")
+            await refresh_vocabulary(session)
         async with watch.phase("rank"), ctx.session() as session:
             relevance = await rankings(session, ctx.settings, data, pairs=pairs)
+            titles = {q.id: q.title for q in data.questions}
+            cut = [p for p in pairs if cut_inside_last_word(titles[p.question_id]) is not None]
+            if cut:
+                for name, as_typed in (("hybrid, title cut mid-word", False), ("hybrid, title cut mid-word, as typed", True)):
+                    relevance[name] = await typed_rankings(session, ctx.settings, data, cut, as_typed=as_typed)
     results = {name: score(lists) for name, lists in relevance.items()}
     meta = {
         "questions": len(data.questions),
         "pairs": len(pairs),
+        "cut_mid_word": len(cut),
         "depth": settings.suggestions_candidates,
         "seconds": round(watch.total, 1),
         "timing": watch.summary(),

@@ -41,7 +41,9 @@ from forum.settings import Settings
 log = logging.getLogger(__name__)
 
 # Modules whose import registers job handlers; features add theirs here.
-HANDLER_MODULES: tuple[str, ...] = ("forum.embeddings.jobs", "forum.integrations.jobs", "forum.support.jobs", "forum.gaps.jobs")
+HANDLER_MODULES: tuple[str, ...] = (
+    "forum.embeddings.jobs", "forum.integrations.jobs", "forum.support.jobs", "forum.gaps.jobs", "forum.suggestions.jobs",
+)
 
 NOTIFY_CHANNEL = "jobs"
 _MAX_ERROR_CHARS = 4000

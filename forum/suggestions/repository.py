@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -42,6 +43,10 @@ from forum.suggestions.retrieval import BM25_B, BM25_K1
 #    for a one-lexeme query that is the weighted count of its positions, so an occurrence in the
 #    subject (weight A) counts `boost` times one in the body (B). Length = distinct lexemes.
 #  - title_rank (the "title" retriever) is the summed IDF of the query terms found in weight A.
+#  - The word still being typed (:unfinished_word, "rep") counts as its likeliest completions in the
+#    questions' vocabulary (replay, report, ...), each weighted by its share of their questions, with
+#    its own IDF; it is matched as one prefix term ('rep':*) whose frequency is theirs together. A
+#    word with no completion in the vocabulary (new since its last refresh) counts as itself.
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,12 @@ class Bm25Limits:
 QUESTION_LIMITS = Bm25Limits(budget=200, scan=200, pool=60)
 #: How much more a word in a question's subject counts than one in its body (chosen on the dev data).
 QUESTION_SUBJECT_BOOST = 6.0
+#: The lexemes of the visible questions with their counts (migration 0011), and the most completions
+#: an unfinished word is read as: the likeliest few carry nearly all the weight, and each costs a
+#: ts_rank_cd per candidate.
+VOCABULARY = "question_vocabulary"
+VOCABULARY_JOB = "suggestions_vocabulary"
+MAX_COMPLETIONS = 6
 
 
 def _bm25_sql(
@@ -63,6 +74,9 @@ def _bm25_sql(
 ) -> str:
     """BM25 of the rows of `table` (alias `alias`, with a search_vector column) matching :query_text,
     and title_rank when `with_title` (else 0: it costs a second ts_rank_cd per row and term).
+
+    :unfinished_word, when one of the query's words, is read as its completions (see the comment at
+    the top): they are scored as terms weighted by their share, and matched as one prefix term.
 
     The row counts are written into the SQL text, not bound: PostgreSQL's generic plan for a prepared
     statement with unknown LIMITs was much slower (docs full text at 100,000 questions' load: 12.5 ms
@@ -77,25 +91,39 @@ def _bm25_sql(
         "  FROM pg_class c LEFT JOIN pg_stats s"
         f"    ON s.schemaname = current_schema() AND s.tablename = '{table}' AND s.attname = 'search_vector'"
         f"  WHERE c.oid = '{table}'::regclass), "
+        f"typed AS (SELECT lexeme FROM unnest(to_tsvector('english', :query_text)) ORDER BY positions[1] LIMIT {max_terms}), "
+        "unfinished AS (SELECT u.lexeme FROM unnest(to_tsvector('english', :unfinished_word)) u WHERE u.lexeme IN (SELECT lexeme FROM typed) LIMIT 1), "
+        "completions AS MATERIALIZED ("
+        f"  SELECT v.lexeme, v.questions FROM unfinished u, {VOCABULARY} v"
+        "  WHERE v.lexeme ~>=~ u.lexeme AND v.lexeme ~<~ (u.lexeme || chr(1114111))"
+        f"  ORDER BY v.questions DESC, v.lexeme LIMIT {MAX_COMPLETIONS}), "
+        # slot: the typed word a term stands for; weight: the term's share of it.
         "terms AS MATERIALIZED ("
-        "  SELECT t.lexeme, stats.n, coalesce(stats.freqs[array_position(stats.elems, t.lexeme)],"
-        "    stats.freqs[array_length(stats.elems, 1) + 1] / 2, 0)::float8 AS f"
-        f"  FROM (SELECT lexeme FROM unnest(to_tsvector('english', :query_text)) ORDER BY positions[1] LIMIT {max_terms}) t, stats), "
+        "  SELECT t.lexeme, t.lexeme AS slot, false AS prefix, 1.0::float8 AS weight, stats.n,"
+        "    coalesce(stats.freqs[array_position(stats.elems, t.lexeme)], stats.freqs[array_length(stats.elems, 1) + 1] / 2, 0)::float8 AS f"
+        "  FROM typed t, stats WHERE t.lexeme NOT IN (SELECT u.lexeme FROM unfinished u WHERE EXISTS (SELECT FROM completions)) "
+        "  UNION ALL "
+        "  SELECT c.lexeme, u.lexeme, true, c.questions::float8 / sum(c.questions) OVER (), stats.n, least(c.questions / stats.n, 1)"
+        "  FROM completions c, unfinished u, stats), "
         "w AS ("
-        "  SELECT lexeme, quote_literal(lexeme)::tsquery AS tq, f * n AS df, ln(1 + (1 - f + 0.5 / n) / (f + 0.5 / n)) AS idf,"
-        "    row_number() OVER (ORDER BY f, lexeme) AS rarity, (sum(f) OVER (ORDER BY f, lexeme) - f) * n AS rarer_df FROM terms), "
+        "  SELECT lexeme, weight, quote_literal(lexeme)::tsquery AS tq, ln(1 + (1 - f + 0.5 / n) / (f + 0.5 / n)) AS idf FROM terms), "
+        "slots AS ("
+        "  SELECT CASE WHEN bool_or(prefix) THEN quote_literal(slot) || ':*' ELSE quote_literal(slot) END AS term,"
+        "    least(sum(f), 1) AS f, max(n) AS n FROM terms GROUP BY slot), "
+        "s AS ("
+        "  SELECT term, f * n AS df, row_number() OVER (ORDER BY f, term) AS rarity, (sum(f) OVER (ORDER BY f, term) - f) * n AS rarer_df FROM slots), "
         "tsq AS ("
-        f"  SELECT (CASE WHEN min(df) <= {limits.budget} THEN string_agg(quote_literal(lexeme), ' | ') FILTER (WHERE rarer_df < {limits.budget})"
-        "    ELSE string_agg(quote_literal(lexeme), ' & ') FILTER (WHERE rarity <= 2) END)::tsquery AS tsq FROM w), "
+        f"  SELECT (CASE WHEN min(df) <= {limits.budget} THEN string_agg(term, ' | ') FILTER (WHERE rarer_df < {limits.budget})"
+        "    ELSE string_agg(term, ' & ') FILTER (WHERE rarity <= 2) END)::tsquery AS tsq FROM s), "
         f"matched AS (SELECT {alias}.id, {alias}.search_vector AS sv FROM {table} {alias}, tsq"
         f"  WHERE {alias}.search_vector @@ tsq.tsq AND {' AND '.join(filters)} LIMIT {limits.scan}), "
         f"cand AS (SELECT m.id, m.sv FROM matched m, tsq ORDER BY ts_rank_cd(m.sv, tsq.tsq, 1) DESC, m.id LIMIT {max(limit, limits.pool)}), "
         "avglen AS (SELECT greatest(avg(length(sv)), 1)::float8 AS a FROM cand), "
         "tf AS MATERIALIZED ("
-        f"  SELECT c.id, length(c.sv) AS len, w.idf, {float(boost)} * ts_rank_cd('{{0, 0, {1.0 / boost}, 1}}', c.sv, w.tq, 0) AS tf,"
+        f"  SELECT c.id, length(c.sv) AS len, w.idf, w.weight, {float(boost)} * ts_rank_cd('{{0, 0, {1.0 / boost}, 1}}', c.sv, w.tq, 0) AS tf,"
         f"    {title_tf} AS tf_a FROM cand c CROSS JOIN w) "
-        f"SELECT tf.id, sum(tf.idf * tf.tf * {k1 + 1} / (tf.tf + {k1} * ({1 - b} + {b} * tf.len / avglen.a))) AS rank,"
-        "  coalesce(sum(tf.idf) FILTER (WHERE tf.tf_a > 0), 0) AS title_rank "
+        f"SELECT tf.id, sum(tf.weight * tf.idf * tf.tf * {k1 + 1} / (tf.tf + {k1} * ({1 - b} + {b} * tf.len / avglen.a))) AS rank,"
+        "  coalesce(sum(tf.weight * tf.idf) FILTER (WHERE tf.tf_a > 0), 0) AS title_rank "
         f"FROM tf CROSS JOIN avglen WHERE tf.tf > 0 GROUP BY tf.id ORDER BY rank DESC, tf.id LIMIT {limit}"
     )
 
@@ -142,6 +170,7 @@ async def fulltext_questions(
     exclude_ids: Sequence[int] = (),
     only_ids: Sequence[int] | None = None,
     with_title: bool = True,
+    unfinished_word: str = "",
 ) -> list[TextHit]:
     """Questions by BM25 of the typed text against subject (boosted) and body, best first."""
     filters = ["q.published", "NOT q.archived", "NOT (q.id = ANY(:exclude))"]
@@ -150,7 +179,7 @@ async def fulltext_questions(
     statement = text(
         _bm25_sql("questions", "q", filters, QUESTION_SUBJECT_BOOST, QUESTION_LIMITS, limit=limit, max_terms=max_terms, with_title=with_title)
     )
-    params = {"query_text": query_text, "exclude": list(exclude_ids)}
+    params = {"query_text": query_text, "unfinished_word": unfinished_word, "exclude": list(exclude_ids)}
     rows = await db.fetch(session, _with_id_arrays(statement, params, only_ids), params)
     return [TextHit(r["id"], r["rank"], r["title_rank"]) for r in rows]
 
@@ -310,3 +339,24 @@ async def store_related(session: AsyncSession, question_id: int, version: int, m
             set_={"question_version": version, "model": model, "payload": payload, "computed_at": text("now()")},
         )
     )
+
+
+async def refresh_vocabulary(session: AsyncSession) -> None:
+    """Count the visible questions' lexemes again. CONCURRENTLY: suggestions keep reading the old
+    counts meanwhile (at 100,000 questions this takes ~2 s)."""
+    await session.execute(text(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {VOCABULARY}"))
+
+
+async def schedule_vocabulary_refresh(session: AsyncSession, run_at: datetime) -> bool:
+    """Queue the next scheduled refresh unless one is already waiting for a later time (the running
+    job is still 'queued' until it commits, so a dedupe key would collide with it)."""
+    result = await session.execute(
+        text(
+            "INSERT INTO jobs (kind, payload, run_at, max_attempts) "
+            "SELECT v.kind, CAST(:payload AS jsonb), :run_at, 3 FROM (SELECT CAST(:kind AS varchar) AS kind) v WHERE NOT EXISTS ("
+            "  SELECT 1 FROM jobs j WHERE j.kind = v.kind AND j.status = 'queued' AND j.run_at > now() "
+            "  AND coalesce((j.payload->>'scheduled')::boolean, false))"
+        ),
+        {"kind": VOCABULARY_JOB, "payload": '{"scheduled": true}', "run_at": run_at},
+    )
+    return bool(result.rowcount)

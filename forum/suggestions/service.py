@@ -171,7 +171,7 @@ async def rank_questions(
     if _uses_text(systems):
         text_hits = await repository.fulltext_questions(
             session, query.text, limit=pool, max_terms=settings.suggestions_max_terms, exclude_ids=exclude_ids, only_ids=only_ids,
-            with_title=_uses_title(systems, weights),
+            with_title=_uses_title(systems, weights), unfinished_word=query.unfinished_word,
         )
     query = await _encoded(query)
     found = await repository.question_vector_candidates(

@@ -101,6 +101,7 @@ async def test_eval_duplicates_prints_three_systems_and_hybrid_beats_fulltext(sh
 
     table = await _forum(database_url, "eval", "duplicates", str(tmp_path / "site"))
     assert "hybrid" in table.stdout and "recall_at_10" in table.stdout
+    assert "hybrid, title cut mid-word, as typed" in table.stdout
 
 
 async def test_eval_semeval_scores_ours_next_to_the_search_engine_order(shared_data, database_url, tmp_path):
