@@ -22,8 +22,9 @@ class ConflictError(HTTPException):
 class FieldError(ValidationException):
     """A request that is well formed but whose field breaks a rule the schema cannot express."""
 
-    def __init__(self, field: str, message: str, status_code: int = 400) -> None:
-        super().__init__(detail=f"Invalid {field}: {message}", extra=[{"key": field, "message": message}])
+    def __init__(self, field: str, message: str, status_code: int = 400, source: str | None = None) -> None:
+        error = {"key": field, "message": message} | ({"source": source} if source else {})
+        super().__init__(detail=f"Invalid {field}: {message}", extra=[error])
         self.status_code = status_code
 
 

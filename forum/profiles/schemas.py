@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from forum.fields import Id32
 from forum.models import Profile
 
 RoleName = Literal["member", "moderator", "support", "admin"]
@@ -45,8 +46,8 @@ class MePatch(msgspec.Struct, forbid_unknown_fields=True):
 
 class ProfileAdminPatch(msgspec.Struct, forbid_unknown_fields=True):
     role: RoleName | UnsetType = UNSET
-    team_id: int | None | UnsetType = UNSET
-    organisation_id: int | None | UnsetType = UNSET
+    team_id: Id32 | None | UnsetType = UNSET
+    organisation_id: Id32 | None | UnsetType = UNSET
 
 
 def author_out(profile: Profile) -> AuthorOut:

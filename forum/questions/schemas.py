@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from forum.fields import Id64
 from forum.markdown import markdown_to_text
 from forum.profiles.schemas import AuthorOut
 
@@ -43,7 +44,7 @@ class ModerationIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class SolutionIn(msgspec.Struct, forbid_unknown_fields=True):
-    reply_id: int
+    reply_id: Id64
 
 
 class ReportIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.errors import ConflictError, FieldError
+from forum.fields import looks_like_id, path_id
 from forum.jobs.queue import emit
 from forum.markdown import render_markdown
 from forum.models import Profile, Question, Reply, SpamReport, Topic
@@ -33,7 +34,8 @@ def may_edit(question: Question, viewer: Profile) -> bool:
 
 
 async def find_visible(session: AsyncSession, ref: str, viewer: Profile | None) -> tuple[Question, Profile]:
-    found = await repository.get_question_by_ref(session, ref)
+    question_id = path_id(ref, "ref")
+    found = await repository.get_question_by_ref(session, ref if question_id is None else question_id)
     if found is None or not can_see(found[0], viewer):
         # A hidden question is reported as missing, so its existence does not leak.
         raise NotFoundException(f"No question {ref!r}")
@@ -86,7 +88,7 @@ async def _topics(session: AsyncSession, slugs: list[str], field: str = "topics"
 def _base_permalink(subject: str) -> str:
     slug = slugify(subject) or "question"
     # Purely numeric permalinks would be read as ids.
-    return f"q-{slug}" if slug.isdigit() else slug
+    return f"q-{slug}" if looks_like_id(slug) else slug
 
 
 async def _insert_with_unique_permalink(session: AsyncSession, question: Question) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from forum.fields import Id32, Id64
 from forum.questions.schemas import Body, TopicSlug
 
 SeverityName = Literal["critical", "high", "medium", "low"]
@@ -22,7 +23,7 @@ Minutes = Annotated[int, Meta(ge=1, le=30 * 24 * 60)]
 class HandOverIn(msgspec.Struct, forbid_unknown_fields=True):
     """To a person (who becomes the owner), to a team (whose people pick it up), or both."""
 
-    to_profile_id: int | None = None
+    to_profile_id: Id32 | None = None
     to_team: TopicSlug | None = None
     note: Note | None = None
 
@@ -37,7 +38,8 @@ class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class LinkIn(msgspec.Struct, forbid_unknown_fields=True):
-    zendesk_ticket_id: Annotated[int, Meta(ge=1)]
+    # Zendesk's own id, kept in a bigint column.
+    zendesk_ticket_id: Id64
     note: Note | None = None
 
 
@@ -64,7 +66,7 @@ class TargetsIn(msgspec.Struct, forbid_unknown_fields=True):
 
 class RotationIn(msgspec.Struct, forbid_unknown_fields=True):
     team: TopicSlug
-    profile_id: int
+    profile_id: Id32
     # A Monday; this week's when left out.
     week_start: date | None = None
 
