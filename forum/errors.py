@@ -28,7 +28,8 @@ class FieldError(ValidationException):
         self.status_code = status_code
 
 
-# msgspec names the body as a whole "data" when the fault is a missing or unknown key; the key is in the message.
+# msgspec names the body as a whole "data" (the handler's parameter) when the fault is a missing or unknown
+# key; the key is in the message. Other faults of the whole body (null, a list) are the body's, not a field's.
 _NAMED_FIELD = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
 
 
@@ -41,9 +42,9 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
             continue
         message = str(item.get("message", ""))
         field = str(item.get("key") or "")
-        named = _NAMED_FIELD.search(message)
-        if named and field in {"", "data"}:
-            field = named.group(1)
+        if field in {"", "data"}:
+            named = _NAMED_FIELD.search(message)
+            field = named.group(1) if named else ""
         entry = {"field": field, "pointer": f"#/{field.replace('.', '/')}" if field else "#", "detail": message}
         source = item.get("source")
         source = getattr(source, "value", source)
