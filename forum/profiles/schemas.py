@@ -6,11 +6,13 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from forum.auth.schemas import DisplayName
 from forum.fields import Id32
 from forum.models import Profile
 
 RoleName = Literal["member", "moderator", "support", "admin"]
-Url = Annotated[str, Meta(max_length=500, pattern=r"^https?://")]
+# An absolute http(s) URL with a host, and nothing that would end the attribute or tag it is written into.
+Url = Annotated[str, Meta(max_length=500, pattern=r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::[0-9]{1,5})?(?:[/?#][^\s\"'<>\\^`{|}]*)?$")]
 
 
 class AuthorOut(msgspec.Struct):
@@ -39,7 +41,7 @@ class MeOut(ProfileOut):
 
 
 class MePatch(msgspec.Struct, forbid_unknown_fields=True):
-    display_name: Annotated[str, Meta(min_length=1, max_length=80)] | UnsetType = UNSET
+    display_name: DisplayName | UnsetType = UNSET
     avatar_url: Url | None | UnsetType = UNSET
     bio: Annotated[str, Meta(max_length=2000)] | None | UnsetType = UNSET
 
