@@ -29,8 +29,9 @@ class FieldError(ValidationException):
 
 
 # msgspec names the body as a whole "data" (the handler's parameter) when the fault is a missing or unknown
-# key; the key is in the message. Other faults of the whole body (null, a list) are the body's, not a field's.
-_NAMED_FIELD = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
+# key, or a blank text field (forum.fields.Input); the key is in the message. Other faults of the whole
+# body (null, a list) are the body's, not a field's.
+_NAMED_FIELD = re.compile(r"(?:missing required field|unknown field|^Field) `([^`]+)`")
 
 
 def _field_errors(extra: Any) -> list[dict[str, str]]:

@@ -21,9 +21,7 @@ class ProfileController(Controller):
 
     @patch("/me")
     async def update_me(self, user: Profile, data: MePatch, db_session: AsyncSession) -> MeOut:
-        changes = {k: v for k, v in _set_fields(data).items()}
-        if "display_name" in changes and not changes["display_name"].strip():
-            raise FieldError("display_name", "must not be blank")
+        changes = _set_fields(data)
         for key, value in changes.items():
             setattr(user, key, value)
         await db_session.flush()

@@ -7,7 +7,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from forum.auth.schemas import DisplayName
-from forum.fields import Id32
+from forum.fields import Id32, Input
 from forum.models import Profile
 
 RoleName = Literal["member", "moderator", "support", "admin"]
@@ -40,13 +40,13 @@ class MeOut(ProfileOut):
     organisation_id: int | None = None
 
 
-class MePatch(msgspec.Struct, forbid_unknown_fields=True):
+class MePatch(Input):
     display_name: DisplayName | UnsetType = UNSET
     avatar_url: Url | None | UnsetType = UNSET
     bio: Annotated[str, Meta(max_length=2000)] | None | UnsetType = UNSET
 
 
-class ProfileAdminPatch(msgspec.Struct, forbid_unknown_fields=True):
+class ProfileAdminPatch(Input):
     role: RoleName | UnsetType = UNSET
     team_id: Id32 | None | UnsetType = UNSET
     organisation_id: Id32 | None | UnsetType = UNSET

@@ -109,17 +109,9 @@ async def _insert_with_unique_permalink(session: AsyncSession, question: Questio
     raise ConflictError("Could not allocate a permalink; try again")
 
 
-def _check_text(field: str, value: str) -> str:
-    if not value.strip():
-        raise FieldError(field, "must not be blank")
-    return value
-
-
 async def ask(session: AsyncSession, author: Profile, data: QuestionIn) -> Question:
     if data.website:
         raise FieldError("website", "this field must be left empty")
-    _check_text("subject", data.subject)
-    _check_text("body", data.body)
     topics = await _topics(session, data.topics)
     question = Question(
         subject=data.subject.strip(),
@@ -143,9 +135,9 @@ async def edit(session: AsyncSession, viewer: Profile, ref: str, data: QuestionP
     if data.version is not UNSET and data.version != question.version:
         raise ConflictError(f"The question was edited meanwhile (now version {question.version}); reload and retry")
     if data.subject is not UNSET:
-        question.subject = _check_text("subject", data.subject).strip()
+        question.subject = data.subject.strip()
     if data.body is not UNSET:
-        question.body = _check_text("body", data.body)
+        question.body = data.body
         question.body_html = render_markdown(data.body)
     if data.topics is not UNSET:
         topics = await _topics(session, data.topics)

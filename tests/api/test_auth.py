@@ -138,3 +138,12 @@ async def test_display_names_and_avatars_are_what_they_seem(client, db_session):
     assert (shown["display_name"], shown["avatar_url"]) == ("Ada", None)
     fine = {"display_name": "Zoë 👩\u200d💻", "avatar_url": "https://cdn.example.com:8443/a/b.png?size=64"}
     assert (await client.patch("/api/v1/me", json=fine, headers=auth(member))).status_code == 200
+
+
+async def test_blank_token_names_are_refused_and_a_blank_bio_is_none(client, db_session):
+    member = await make_profile(db_session)
+    r = await client.post("/api/v1/me/tokens", json={"name": "   "}, headers=auth(member))
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "name"
+    assert (await client.get("/api/v1/me/tokens", headers=auth(member))).json() == []
+    r = await client.patch("/api/v1/me", json={"bio": " \u200b "}, headers=auth(member))
+    assert r.status_code == 200 and r.json()["bio"] is None

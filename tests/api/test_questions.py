@@ -269,3 +269,17 @@ async def test_only_ascii_digits_are_an_id(client, db_session):
         r = await client.get(f"/api/v1/questions/{lookalike}")
         assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), (lookalike, r.text)
     assert (await client.get(f"/api/v1/questions/{q.id}")).json()["id"] == q.id
+
+
+async def test_text_that_shows_nothing_is_blank(client, db_session):
+    """str.strip() keeps zero-width and other format characters; a subject of them alone shows nothing."""
+    asker = await make_profile(db_session)
+    for body, field in [({"subject": "\u200b", "body": "B"}, "subject"), ({"subject": "S", "body": " \u200b\u2060\ufeff\n"}, "body")]:
+        r = await client.post("/api/v1/questions", json=body, headers=auth(asker))
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == field, r.text
+    assert (await client.get("/api/v1/questions")).json()["total"] == 0
+    q = await make_question(db_session, asker)
+    report = await client.post(f"/api/v1/questions/{q.id}/report", json={"reason": "   "}, headers=auth(asker))
+    assert report.status_code == 400 and report.json()["errors"][0]["field"] == "reason"
+    mod = await make_profile(db_session, role="moderator")
+    assert (await client.get("/api/v1/moderation/reports", headers=auth(mod))).json() == []
