@@ -27,6 +27,7 @@ from forum.profiles.routes import ProfileController
 from forum.questions.routes import QuestionController
 from forum.questions.views import ViewCounter
 from forum.ratelimit import rate_limit_middleware
+from forum.request_checks import ForumRequest, check_request
 from forum.replies.routes import ReplyController
 from forum.settings import Settings
 from forum.suggestions.routes import SuggestionController
@@ -121,6 +122,8 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
             "user": Provide(provide_user),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        request_class=ForumRequest,
+        before_request=check_request,
         middleware=rate_limit_middleware(settings),
         request_max_body_size=settings.max_request_bytes,
         cors_config=CORSConfig(allow_origins=["*"], allow_headers=["Authorization", "Content-Type"]),

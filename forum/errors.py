@@ -22,13 +22,16 @@ class ConflictError(HTTPException):
 class FieldError(ValidationException):
     """A request that is well formed but whose field breaks a rule the schema cannot express."""
 
-    def __init__(self, field: str, message: str, status_code: int = 400) -> None:
-        super().__init__(detail=f"Invalid {field}: {message}", extra=[{"key": field, "message": message}])
+    def __init__(self, field: str, message: str, status_code: int = 400, source: str | None = None) -> None:
+        error = {"key": field, "message": message} | ({"source": source} if source else {})
+        super().__init__(detail=f"Invalid {field}: {message}", extra=[error])
         self.status_code = status_code
 
 
-# msgspec names the body as a whole "data" when the fault is a missing or unknown key; the key is in the message.
-_NAMED_FIELD = re.compile(r"(?:missing required field|unknown field) `([^`]+)`")
+# msgspec names the body as a whole "data" (the handler's parameter) when the fault is a missing or unknown
+# key, or a blank text field (forum.fields.Input); the key is in the message. Other faults of the whole
+# body (null, a list) are the body's, not a field's.
+_NAMED_FIELD = re.compile(r"(?:missing required field|unknown field|^Field) `([^`]+)`")
 
 
 def _field_errors(extra: Any) -> list[dict[str, str]]:
@@ -40,9 +43,9 @@ def _field_errors(extra: Any) -> list[dict[str, str]]:
             continue
         message = str(item.get("message", ""))
         field = str(item.get("key") or "")
-        named = _NAMED_FIELD.search(message)
-        if named and field in {"", "data"}:
-            field = named.group(1)
+        if field in {"", "data"}:
+            named = _NAMED_FIELD.search(message)
+            field = named.group(1) if named else ""
         entry = {"field": field, "pointer": f"#/{field.replace('.', '/')}" if field else "#", "detail": message}
         source = item.get("source")
         source = getattr(source, "value", source)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.auth import repository, service
 from forum.auth.schemas import ApiTokenIn, ApiTokenOut, LoginIn, RegisterIn, TokenOut
+from forum.fields import Id32
 from forum.models import ApiToken, Profile
 from forum.profiles.schemas import MeOut, me_out
 from forum.settings import Settings
@@ -46,6 +47,6 @@ class AuthController(Controller):
         return _token_out(token, secret)
 
     @delete("/me/tokens/{token_id:int}")
-    async def revoke_token(self, token_id: int, user: Profile, db_session: AsyncSession, request: Request) -> None:
+    async def revoke_token(self, token_id: Id32, user: Profile, db_session: AsyncSession, request: Request) -> None:
         if await service.revoke_api_token(db_session, user, token_id) is None:
             raise NotFoundException(f"No token {token_id}")

@@ -6,12 +6,16 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
+from forum.fields import Input
+
 Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
-DisplayName = Annotated[str, Meta(min_length=1, max_length=80)]
+# Shown next to every post: no control characters, and no bidi embedding, override or isolate
+# (U+202A-U+202E, U+2066-U+2069), which would turn the text after the name around.
+DisplayName = Annotated[str, Meta(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$")]
 
 
-class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
+class RegisterIn(Input):
     email: Email
     password: Password
     display_name: DisplayName
@@ -19,7 +23,7 @@ class RegisterIn(msgspec.Struct, forbid_unknown_fields=True):
     website: str | None = None
 
 
-class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
+class LoginIn(Input):
     email: Annotated[str, Meta(max_length=320)]
     password: Annotated[str, Meta(max_length=200)]
 
@@ -30,7 +34,7 @@ class TokenOut(msgspec.Struct):
     expires_in: int
 
 
-class ApiTokenIn(msgspec.Struct, forbid_unknown_fields=True):
+class ApiTokenIn(Input):
     name: Annotated[str, Meta(min_length=1, max_length=100)]
 
 

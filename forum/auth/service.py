@@ -15,8 +15,6 @@ from forum.settings import Settings
 async def register(session: AsyncSession, data: RegisterIn) -> Profile:
     if data.website:
         raise FieldError("website", "this field must be left empty")
-    if not data.display_name.strip():
-        raise FieldError("display_name", "must not be blank")
     if await repository.profile_by_email(session, data.email):
         raise ConflictError("An account with this email already exists")
     profile = Profile(

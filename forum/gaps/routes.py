@@ -10,6 +10,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_support
+from forum.fields import Id64
 from forum.gaps import issue_writer, service
 from forum.gaps.issues_repository import DETECT_JOB
 from forum.gaps.repository import GapRow
@@ -88,25 +89,25 @@ class GapController(Controller):
         return GapPage(items=[summary_out(g) for g in rows], total=total, page=page, page_size=page_size)
 
     @get("/{gap_id:int}")
-    async def get_gap(self, gap_id: int, user: Profile, db_session: AsyncSession, settings: Settings) -> GapDetailOut:
+    async def get_gap(self, gap_id: Id64, user: Profile, db_session: AsyncSession, settings: Settings) -> GapDetailOut:
         """One gap with its evidence questions, where the answer belongs, an outline, answers given, and the issue text."""
         require_support(user)
         return detail_out(await service.gap_detail(db_session, gap_id), issue_writer.Links.from_settings(settings))
 
     @post("/{gap_id:int}/dismiss", status_code=200)
-    async def dismiss(self, gap_id: int, data: DismissIn, user: Profile, db_session: AsyncSession) -> GapSummary:
+    async def dismiss(self, gap_id: Id64, data: DismissIn, user: Profile, db_session: AsyncSession) -> GapSummary:
         """Not a docs problem: later runs keep it dismissed instead of proposing it again."""
         require_support(user)
         return summary_out(await service.dismiss(db_session, user, gap_id, data.reason))
 
     @post("/{gap_id:int}/filed", status_code=200)
-    async def filed(self, gap_id: int, data: FiledIn, user: Profile, db_session: AsyncSession) -> GapSummary:
+    async def filed(self, gap_id: Id64, data: FiledIn, user: Profile, db_session: AsyncSession) -> GapSummary:
         """Filed as an issue (by hand): later runs keep it filed."""
         require_support(user)
         return summary_out(await service.mark_filed(db_session, user, gap_id, data.url))
 
     @post("/{gap_id:int}/reopen", status_code=200)
-    async def reopen(self, gap_id: int, user: Profile, db_session: AsyncSession) -> GapSummary:
+    async def reopen(self, gap_id: Id64, user: Profile, db_session: AsyncSession) -> GapSummary:
         require_support(user)
         return summary_out(await service.reopen(db_session, gap_id))
 

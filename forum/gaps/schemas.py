@@ -6,14 +6,16 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from forum.fields import Input
+
 GapStatus = Literal["open", "filed", "dismissed", "vanished"]
 
 
-class DismissIn(msgspec.Struct, forbid_unknown_fields=True):
+class DismissIn(Input):
     reason: Annotated[str, Meta(min_length=1, max_length=2000, description="Why this is not a docs problem")]
 
 
-class FiledIn(msgspec.Struct, forbid_unknown_fields=True):
+class FiledIn(Input):
     url: Annotated[str, Meta(min_length=8, max_length=2000, pattern=r"^https?://\S+$", description="The issue it was filed as")]
 
 

@@ -9,6 +9,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin
+from forum.fields import Id32, Id64, OptionalId64
 from forum.integrations import repository, service
 from forum.integrations.schemas import (
     DeadJobOut,
@@ -72,30 +73,30 @@ class IntegrationsController(Controller):
         return endpoint_with_secret(await service.create_endpoint(db_session, user, data))
 
     @get("/webhooks/{endpoint_id:int}")
-    async def get_endpoint(self, endpoint_id: int, user: Profile, db_session: AsyncSession) -> WebhookEndpointOut:
+    async def get_endpoint(self, endpoint_id: Id32, user: Profile, db_session: AsyncSession) -> WebhookEndpointOut:
         require_admin(user)
         return endpoint_out(await service.get_endpoint(db_session, endpoint_id))
 
     @patch("/webhooks/{endpoint_id:int}")
     async def update_endpoint(
-        self, endpoint_id: int, data: WebhookEndpointPatch, user: Profile, db_session: AsyncSession
+        self, endpoint_id: Id32, data: WebhookEndpointPatch, user: Profile, db_session: AsyncSession
     ) -> WebhookEndpointOut:
         require_admin(user)
         return endpoint_out(await service.update_endpoint(db_session, endpoint_id, data))
 
     @post("/webhooks/{endpoint_id:int}/secret", status_code=200)
-    async def replace_secret(self, endpoint_id: int, data: SecretIn, user: Profile, db_session: AsyncSession) -> WebhookEndpointWithSecret:
+    async def replace_secret(self, endpoint_id: Id32, data: SecretIn, user: Profile, db_session: AsyncSession) -> WebhookEndpointWithSecret:
         """Set the given secret, or generate one when none is given; shown in this response only."""
         require_admin(user)
         return endpoint_with_secret(await service.replace_secret(db_session, endpoint_id, data.secret))
 
     @post("/webhooks/{endpoint_id:int}/ping", status_code=202)
-    async def ping(self, endpoint_id: int, user: Profile, db_session: AsyncSession, settings: Settings) -> PingOut:
+    async def ping(self, endpoint_id: Id32, user: Profile, db_session: AsyncSession, settings: Settings) -> PingOut:
         require_admin(user)
         return PingOut(delivery_id=await service.ping(db_session, settings, endpoint_id))
 
     @delete("/webhooks/{endpoint_id:int}")
-    async def delete_endpoint(self, endpoint_id: int, user: Profile, db_session: AsyncSession) -> None:
+    async def delete_endpoint(self, endpoint_id: Id32, user: Profile, db_session: AsyncSession) -> None:
         require_admin(user)
         await service.delete_endpoint(db_session, endpoint_id)
 
@@ -123,22 +124,23 @@ class IntegrationsController(Controller):
         user: Profile,
         db_session: AsyncSession,
         kind: Annotated[str | None, Parameter(max_length=60)] = None,
-        before_id: Annotated[int | None, Parameter(ge=1, description="The next_before_id of the previous page")] = None,
+        before_id: OptionalId64 = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> DeadJobPage:
+        """Newest first; for the next (older) page, pass the page's next_before_id as before_id."""
         require_admin(user)
         dead = await jobs.list_dead(db_session, limit=limit + 1, before_id=before_id, kind=kind)
         items = [DeadJobOut(d.id, d.kind, d.payload, d.attempts, d.last_error, d.created_at, d.finished_at) for d in dead[:limit]]
         return DeadJobPage(items=items, next_before_id=items[-1].id if len(dead) > limit else None)
 
     @post("/jobs/dead/{job_id:int}/retry", status_code=200)
-    async def retry_dead(self, job_id: int, user: Profile, db_session: AsyncSession) -> RetriedOut:
+    async def retry_dead(self, job_id: Id64, user: Profile, db_session: AsyncSession) -> RetriedOut:
         """Queue it again now, with a fresh set of attempts."""
         require_admin(user)
         await service.retry_dead(db_session, job_id)
         return RetriedOut(id=job_id, status="queued")
 
     @delete("/jobs/dead/{job_id:int}")
-    async def discard_dead(self, job_id: int, user: Profile, db_session: AsyncSession) -> None:
+    async def discard_dead(self, job_id: Id64, user: Profile, db_session: AsyncSession) -> None:
         require_admin(user)
         await service.discard_dead(db_session, job_id)

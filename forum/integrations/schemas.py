@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal, get_args
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from forum.fields import Input
+
 WebhookEvent = Literal["question.created", "reply.created", "question.solved", "ticket.created"]
 WEBHOOK_EVENTS: tuple[str, ...] = get_args(WebhookEvent)
 
@@ -15,7 +17,7 @@ Events = Annotated[list[WebhookEvent], Meta(min_length=1, max_length=len(WEBHOOK
 Description = Annotated[str, Meta(max_length=200)]
 
 
-class WebhookEndpointIn(msgspec.Struct, forbid_unknown_fields=True):
+class WebhookEndpointIn(Input):
     url: Url
     events: Events
     # Leave it out to have one generated; either way it is shown in this response only.
@@ -24,14 +26,14 @@ class WebhookEndpointIn(msgspec.Struct, forbid_unknown_fields=True):
     active: bool = True
 
 
-class WebhookEndpointPatch(msgspec.Struct, forbid_unknown_fields=True):
+class WebhookEndpointPatch(Input):
     url: Url | UnsetType = UNSET
     events: Events | UnsetType = UNSET
     description: Description | None | UnsetType = UNSET
     active: bool | UnsetType = UNSET
 
 
-class SecretIn(msgspec.Struct, forbid_unknown_fields=True):
+class SecretIn(Input):
     secret: Secret | None = None
 
 
@@ -61,7 +63,7 @@ class PingOut(msgspec.Struct):
     delivery_id: str
 
 
-class SlackWebhookIn(msgspec.Struct, forbid_unknown_fields=True):
+class SlackWebhookIn(Input):
     webhook_url: Url
 
 

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin
 from forum.errors import FieldError
+from forum.fields import Id32
 from forum.models import Organisation, Profile, Team
 from forum.profiles.schemas import MeOut, MePatch, ProfileAdminPatch, ProfileOut, me_out, profile_out
 
@@ -20,16 +21,14 @@ class ProfileController(Controller):
 
     @patch("/me")
     async def update_me(self, user: Profile, data: MePatch, db_session: AsyncSession) -> MeOut:
-        changes = {k: v for k, v in _set_fields(data).items()}
-        if "display_name" in changes and not changes["display_name"].strip():
-            raise FieldError("display_name", "must not be blank")
+        changes = _set_fields(data)
         for key, value in changes.items():
             setattr(user, key, value)
         await db_session.flush()
         return me_out(user)
 
     @get("/profiles/{profile_id:int}")
-    async def get_profile(self, profile_id: int, db_session: AsyncSession) -> ProfileOut:
+    async def get_profile(self, profile_id: Id32, db_session: AsyncSession) -> ProfileOut:
         profile = await db_session.get(Profile, profile_id)
         if profile is None:
             raise NotFoundException(f"No profile {profile_id}")
@@ -37,7 +36,7 @@ class ProfileController(Controller):
 
     @patch("/profiles/{profile_id:int}")
     async def update_profile(
-        self, profile_id: int, data: ProfileAdminPatch, user: Profile, db_session: AsyncSession
+        self, profile_id: Id32, data: ProfileAdminPatch, user: Profile, db_session: AsyncSession
     ) -> MeOut:
         """Admins set roles and teams; support may also be given this through a role change."""
         require_admin(user)

@@ -6,10 +6,13 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from forum.auth.schemas import DisplayName
+from forum.fields import Id32, Input
 from forum.models import Profile
 
 RoleName = Literal["member", "moderator", "support", "admin"]
-Url = Annotated[str, Meta(max_length=500, pattern=r"^https?://")]
+# An absolute http(s) URL with a host, and nothing that would end the attribute or tag it is written into.
+Url = Annotated[str, Meta(max_length=500, pattern=r"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::[0-9]{1,5})?(?:[/?#][^\s\"'<>\\^`{|}]*)?$")]
 
 
 class AuthorOut(msgspec.Struct):
@@ -37,16 +40,16 @@ class MeOut(ProfileOut):
     organisation_id: int | None = None
 
 
-class MePatch(msgspec.Struct, forbid_unknown_fields=True):
-    display_name: Annotated[str, Meta(min_length=1, max_length=80)] | UnsetType = UNSET
+class MePatch(Input):
+    display_name: DisplayName | UnsetType = UNSET
     avatar_url: Url | None | UnsetType = UNSET
     bio: Annotated[str, Meta(max_length=2000)] | None | UnsetType = UNSET
 
 
-class ProfileAdminPatch(msgspec.Struct, forbid_unknown_fields=True):
+class ProfileAdminPatch(Input):
     role: RoleName | UnsetType = UNSET
-    team_id: int | None | UnsetType = UNSET
-    organisation_id: int | None | UnsetType = UNSET
+    team_id: Id32 | None | UnsetType = UNSET
+    organisation_id: Id32 | None | UnsetType = UNSET
 
 
 def author_out(profile: Profile) -> AuthorOut:

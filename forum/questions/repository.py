@@ -153,8 +153,9 @@ async def get_question(session: AsyncSession, question_id: int, *, for_update: b
     return await session.scalar(stmt)
 
 
-async def get_question_by_ref(session: AsyncSession, ref: str) -> tuple[Question, Profile] | None:
-    condition = Question.id == int(ref) if ref.isdigit() else Question.permalink == ref
+async def get_question_by_ref(session: AsyncSession, ref: int | str) -> tuple[Question, Profile] | None:
+    """By id (an int) or permalink (a str)."""
+    condition = Question.id == ref if isinstance(ref, int) else Question.permalink == ref
     row = (await session.execute(select(Question, Profile).join(Profile, Profile.id == Question.author_id).where(condition))).first()
     return (row[0], row[1]) if row else None
 

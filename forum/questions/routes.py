@@ -13,6 +13,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_staff
+from forum.fields import OptionalId32
 from forum.models import Profile
 from forum.questions import repository, service
 from forum.questions.schemas import (
@@ -57,7 +58,7 @@ class QuestionController(Controller):
         topic: str | None = None,
         status: Status | None = None,
         unanswered: bool = False,
-        author: int | None = None,
+        author: OptionalId32 = None,
         page_slug: str | None = None,
         archived: bool = False,
         q: Annotated[str | None, Parameter(max_length=200, description="Full-text search, ranked")] = None,

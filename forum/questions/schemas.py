@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from forum.fields import Id64, Input
 from forum.markdown import markdown_to_text
 from forum.profiles.schemas import AuthorOut
 
@@ -17,7 +18,7 @@ Sort = Literal["newest", "activity", "popular", "relevance"]
 Status = Literal["open", "answered", "resolved"]
 
 
-class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
+class QuestionIn(Input):
     subject: Subject
     body: Body
     topics: Annotated[list[TopicSlug], Meta(max_length=5)] = []
@@ -28,7 +29,7 @@ class QuestionIn(msgspec.Struct, forbid_unknown_fields=True):
     website: str | None = None
 
 
-class QuestionPatch(msgspec.Struct, forbid_unknown_fields=True):
+class QuestionPatch(Input):
     subject: Subject | UnsetType = UNSET
     body: Body | UnsetType = UNSET
     topics: Annotated[list[TopicSlug], Meta(max_length=5)] | UnsetType = UNSET
@@ -36,17 +37,17 @@ class QuestionPatch(msgspec.Struct, forbid_unknown_fields=True):
     version: int | UnsetType = UNSET
 
 
-class ModerationIn(msgspec.Struct, forbid_unknown_fields=True):
+class ModerationIn(Input):
     archived: bool | UnsetType = UNSET
     locked: bool | UnsetType = UNSET
     published: bool | UnsetType = UNSET
 
 
-class SolutionIn(msgspec.Struct, forbid_unknown_fields=True):
-    reply_id: int
+class SolutionIn(Input):
+    reply_id: Id64
 
 
-class ReportIn(msgspec.Struct, forbid_unknown_fields=True):
+class ReportIn(Input):
     reason: Annotated[str, Meta(min_length=1, max_length=500)] = "spam"
 
 

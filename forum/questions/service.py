@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.errors import ConflictError, FieldError
+from forum.fields import looks_like_id, path_id
 from forum.jobs.queue import emit
 from forum.markdown import render_markdown
 from forum.models import Profile, Question, Reply, SpamReport, Topic
@@ -33,7 +34,8 @@ def may_edit(question: Question, viewer: Profile) -> bool:
 
 
 async def find_visible(session: AsyncSession, ref: str, viewer: Profile | None) -> tuple[Question, Profile]:
-    found = await repository.get_question_by_ref(session, ref)
+    question_id = path_id(ref, "ref")
+    found = await repository.get_question_by_ref(session, ref if question_id is None else question_id)
     if found is None or not can_see(found[0], viewer):
         # A hidden question is reported as missing, so its existence does not leak.
         raise NotFoundException(f"No question {ref!r}")
@@ -86,7 +88,7 @@ async def _topics(session: AsyncSession, slugs: list[str], field: str = "topics"
 def _base_permalink(subject: str) -> str:
     slug = slugify(subject) or "question"
     # Purely numeric permalinks would be read as ids.
-    return f"q-{slug}" if slug.isdigit() else slug
+    return f"q-{slug}" if looks_like_id(slug) else slug
 
 
 async def _insert_with_unique_permalink(session: AsyncSession, question: Question) -> None:
@@ -107,17 +109,9 @@ async def _insert_with_unique_permalink(session: AsyncSession, question: Questio
     raise ConflictError("Could not allocate a permalink; try again")
 
 
-def _check_text(field: str, value: str) -> str:
-    if not value.strip():
-        raise FieldError(field, "must not be blank")
-    return value
-
-
 async def ask(session: AsyncSession, author: Profile, data: QuestionIn) -> Question:
     if data.website:
         raise FieldError("website", "this field must be left empty")
-    _check_text("subject", data.subject)
-    _check_text("body", data.body)
     topics = await _topics(session, data.topics)
     question = Question(
         subject=data.subject.strip(),
@@ -141,9 +135,9 @@ async def edit(session: AsyncSession, viewer: Profile, ref: str, data: QuestionP
     if data.version is not UNSET and data.version != question.version:
         raise ConflictError(f"The question was edited meanwhile (now version {question.version}); reload and retry")
     if data.subject is not UNSET:
-        question.subject = _check_text("subject", data.subject).strip()
+        question.subject = data.subject.strip()
     if data.body is not UNSET:
-        question.body = _check_text("body", data.body)
+        question.body = data.body
         question.body_html = render_markdown(data.body)
     if data.topics is not UNSET:
         topics = await _topics(session, data.topics)

@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin, require_support
+from forum.fields import Id32
 from forum.models import Organisation, Profile, ResponseTarget
 from forum.questions import repository as questions
 from forum.settings import Settings
@@ -170,19 +171,19 @@ class SupportController(Controller):
         return _organisation_out(await targets.create_organisation(db_session, settings, data), settings)
 
     @get("/organisations/{organisation_id:int}")
-    async def get_organisation(self, organisation_id: int, user: Profile, db_session: AsyncSession, settings: Settings) -> OrganisationOut:
+    async def get_organisation(self, organisation_id: Id32, user: Profile, db_session: AsyncSession, settings: Settings) -> OrganisationOut:
         require_support(user)
         return _organisation_out(await targets.organisation(db_session, organisation_id), settings)
 
     @patch("/organisations/{organisation_id:int}")
     async def update_organisation(
-        self, organisation_id: int, data: OrganisationPatch, user: Profile, db_session: AsyncSession, settings: Settings
+        self, organisation_id: Id32, data: OrganisationPatch, user: Profile, db_session: AsyncSession, settings: Settings
     ) -> OrganisationOut:
         """Rename, or set the plan (which sets its members' priority; waiting questions are re-assessed)."""
         require_support(user)
         return _organisation_out(await targets.update_organisation(db_session, settings, organisation_id, data), settings)
 
     @delete("/organisations/{organisation_id:int}")
-    async def delete_organisation(self, organisation_id: int, user: Profile, db_session: AsyncSession) -> None:
+    async def delete_organisation(self, organisation_id: Id32, user: Profile, db_session: AsyncSession) -> None:
         require_admin(user)
         await targets.delete_organisation(db_session, organisation_id)

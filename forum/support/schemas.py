@@ -4,8 +4,9 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
+from forum.fields import Id32, Id64, Input
 from forum.questions.schemas import Body, TopicSlug
 
 SeverityName = Literal["critical", "high", "medium", "low"]
@@ -19,38 +20,39 @@ Minutes = Annotated[int, Meta(ge=1, le=30 * 24 * 60)]
 # -- in ---------------------------------------------------------------------------------------------
 
 
-class HandOverIn(msgspec.Struct, forbid_unknown_fields=True):
+class HandOverIn(Input):
     """To a person (who becomes the owner), to a team (whose people pick it up), or both."""
 
-    to_profile_id: int | None = None
+    to_profile_id: Id32 | None = None
     to_team: TopicSlug | None = None
     note: Note | None = None
 
 
-class AnswerIn(msgspec.Struct, forbid_unknown_fields=True):
+class AnswerIn(Input):
     body: Body
     docs_gap: bool = False
 
 
-class ConvertIn(msgspec.Struct, forbid_unknown_fields=True):
+class ConvertIn(Input):
     message: Annotated[str, Meta(min_length=1, max_length=5000, description="What support adds for the ticket's agent")]
 
 
-class LinkIn(msgspec.Struct, forbid_unknown_fields=True):
-    zendesk_ticket_id: Annotated[int, Meta(ge=1)]
+class LinkIn(Input):
+    # Zendesk's own id, kept in a bigint column.
+    zendesk_ticket_id: Id64
     note: Note | None = None
 
 
-class ResolveIn(msgspec.Struct, forbid_unknown_fields=True):
+class ResolveIn(Input):
     note: Note | None = None
 
 
-class DocsGapIn(msgspec.Struct, forbid_unknown_fields=True):
+class DocsGapIn(Input):
     docs_gap: bool
     note: Note | None = None
 
 
-class TargetCell(msgspec.Struct, forbid_unknown_fields=True):
+class TargetCell(Input):
     severity: SeverityName
     priority: PriorityName
     responder: ResponderName
@@ -58,25 +60,26 @@ class TargetCell(msgspec.Struct, forbid_unknown_fields=True):
     respond_within_minutes: Minutes | None
 
 
-class TargetsIn(msgspec.Struct, forbid_unknown_fields=True):
+class TargetsIn(Input):
     cells: Annotated[list[TargetCell], Meta(min_length=1, max_length=12)]
 
 
-class RotationIn(msgspec.Struct, forbid_unknown_fields=True):
+class RotationIn(Input):
     team: TopicSlug
-    profile_id: int
+    profile_id: Id32
     # A Monday; this week's when left out.
     week_start: date | None = None
 
 
-class OrganisationIn(msgspec.Struct, forbid_unknown_fields=True):
+class OrganisationIn(Input):
     name: Annotated[str, Meta(min_length=1, max_length=200)]
     plan: Annotated[str, Meta(min_length=1, max_length=40)] = "free"
 
 
-class OrganisationPatch(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
-    plan: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
+class OrganisationPatch(Input):
+    # Left out: unchanged. Not null, which a blank name would have become and been read as left out.
+    name: Annotated[str, Meta(min_length=1, max_length=200)] | UnsetType = UNSET
+    plan: Annotated[str, Meta(min_length=1, max_length=40)] | UnsetType = UNSET
 
 
 # -- out --------------------------------------------------------------------------------------------

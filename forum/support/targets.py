@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from litestar.exceptions import NotFoundException
+from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.errors import FieldError
@@ -107,12 +108,6 @@ def _check_plan(plan: str, settings: Settings) -> str:
     return plan
 
 
-def _check_name(name: str) -> str:
-    if not name.strip():
-        raise FieldError("name", "must not be blank")
-    return name.strip()
-
-
 async def organisation(session: AsyncSession, organisation_id: int) -> Organisation:
     found = await session.get(Organisation, organisation_id)
     if found is None:
@@ -121,7 +116,7 @@ async def organisation(session: AsyncSession, organisation_id: int) -> Organisat
 
 
 async def create_organisation(session: AsyncSession, settings: Settings, data: OrganisationIn) -> Organisation:
-    org = Organisation(name=_check_name(data.name), plan=_check_plan(data.plan, settings))
+    org = Organisation(name=data.name.strip(), plan=_check_plan(data.plan, settings))
     session.add(org)
     await session.flush()
     return org
@@ -129,10 +124,9 @@ async def create_organisation(session: AsyncSession, settings: Settings, data: O
 
 async def update_organisation(session: AsyncSession, settings: Settings, organisation_id: int, data: OrganisationPatch) -> Organisation:
     org = await organisation(session, organisation_id)
-    name = _check_name(data.name) if data.name is not None else None
-    plan = _check_plan(data.plan, settings) if data.plan is not None else None
-    if name is not None:
-        org.name = name
+    plan = _check_plan(data.plan, settings) if data.plan is not UNSET else None
+    if data.name is not UNSET:
+        org.name = data.name.strip()
     if plan is not None and plan != org.plan:
         org.plan = plan
         # Its members' questions still waiting for a first response get the new priority (and

@@ -20,6 +20,10 @@ async def team_by_slug(session: AsyncSession, slug: str) -> Team | None:
     return await session.scalar(select(Team).where(Team.slug == slug))
 
 
+async def team_by_name(session: AsyncSession, name: str) -> Team | None:
+    return await session.scalar(select(Team).where(Team.name == name))
+
+
 async def group_by_slug(session: AsyncSession, slug: str) -> TopicGroup | None:
     return await session.scalar(select(TopicGroup).where(TopicGroup.slug == slug))
 

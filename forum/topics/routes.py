@@ -10,6 +10,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin, require_staff
+from forum.fields import Id32
 from forum.models import Profile, Team, Topic, TopicGroup
 from forum.questions import repository as questions
 from forum.questions.schemas import FollowState, excerpt
@@ -124,7 +125,7 @@ class ModerationController(Controller):
         user: Profile,
         db_session: AsyncSession,
         include_resolved: bool = False,
-        page: Annotated[int, Parameter(ge=1)] = 1,
+        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=100)] = 50,
     ) -> list[SpamReportOut]:
         require_staff(user)
@@ -145,7 +146,7 @@ class ModerationController(Controller):
         ]
 
     @post("/reports/{report_id:int}/resolve", status_code=200)
-    async def resolve(self, report_id: int, user: Profile, db_session: AsyncSession) -> dict[str, int]:
+    async def resolve(self, report_id: Id32, user: Profile, db_session: AsyncSession) -> dict[str, int]:
         require_staff(user)
         spam_report = await service.resolve_report(db_session, report_id)
         return {"id": spam_report.id}

@@ -6,11 +6,13 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from forum.fields import Input
+
 Label = Annotated[str, Meta(min_length=1, max_length=100)]
 Slug = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 
 
-class TeamIn(msgspec.Struct, forbid_unknown_fields=True):
+class TeamIn(Input):
     name: Label
     slug: Slug | None = None
 
@@ -21,7 +23,7 @@ class TeamOut(msgspec.Struct):
     slug: str
 
 
-class TopicGroupIn(msgspec.Struct, forbid_unknown_fields=True):
+class TopicGroupIn(Input):
     label: Label
     slug: Slug | None = None
 
@@ -32,7 +34,7 @@ class TopicGroupOut(msgspec.Struct):
     slug: str
 
 
-class TopicIn(msgspec.Struct, forbid_unknown_fields=True):
+class TopicIn(Input):
     label: Label
     slug: Slug | None = None
     description: Annotated[str, Meta(max_length=1000)] | None = None
@@ -40,7 +42,7 @@ class TopicIn(msgspec.Struct, forbid_unknown_fields=True):
     group: Slug | None = None
 
 
-class TopicPatch(msgspec.Struct, forbid_unknown_fields=True):
+class TopicPatch(Input):
     label: Label | UnsetType = UNSET
     description: Annotated[str, Meta(max_length=1000)] | None | UnsetType = UNSET
     team: Slug | None | UnsetType = UNSET

@@ -24,9 +24,13 @@ def _slug(explicit: str | None, label: str, field: str) -> str:
 
 async def create_team(session: AsyncSession, data: TeamIn) -> Team:
     slug = _slug(data.slug, data.name, "name")
+    name = data.name.strip()
     if await repository.team_by_slug(session, slug):
         raise ConflictError(f"Team {slug!r} already exists")
-    team = Team(name=data.name.strip(), slug=slug)
+    # Names are unique too: two teams of one name could not be told apart where topics show their team.
+    if await repository.team_by_name(session, name):
+        raise ConflictError(f"A team named {name!r} already exists")
+    team = Team(name=name, slug=slug)
     await repository.add(session, team)
     return team
 

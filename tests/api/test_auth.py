@@ -118,3 +118,32 @@ async def test_profile_edit_and_public_view(client, db_session):
     assert "email" not in public.json()
     bad = await client.patch("/api/v1/me", json={"avatar_url": "javascript:alert(1)"}, headers=auth(member))
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "avatar_url"
+
+
+async def test_display_names_and_avatars_are_what_they_seem(client, db_session):
+    """No control characters or bidi overrides in a name shown next to every post; an avatar is an http(s) URL with a host."""
+    member = await make_profile(db_session, display_name="Ada")
+    for body, field in [
+        ({"display_name": "Ada\u202e"}, "display_name"),
+        ({"display_name": "Ada\u0007"}, "display_name"),
+        ({"avatar_url": "http://"}, "avatar_url"),
+        ({"avatar_url": 'https://example.com/a.png" onerror="alert(1)'}, "avatar_url"),
+        ({"avatar_url": "https://exa mple.com/a.png"}, "avatar_url"),
+    ]:
+        r = await client.patch("/api/v1/me", json=body, headers=auth(member))
+        assert r.status_code == 400 and field in [e["field"] for e in r.json()["errors"]], (body, r.text)
+    r = await client.post("/api/v1/auth/register", json={"email": "rlo@example.com", "password": "a-long-password", "display_name": "\u202egnp.exe"})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "display_name"
+    shown = (await client.get(f"/api/v1/profiles/{member.id}")).json()
+    assert (shown["display_name"], shown["avatar_url"]) == ("Ada", None)
+    fine = {"display_name": "Zoë 👩\u200d💻", "avatar_url": "https://cdn.example.com:8443/a/b.png?size=64"}
+    assert (await client.patch("/api/v1/me", json=fine, headers=auth(member))).status_code == 200
+
+
+async def test_blank_token_names_are_refused_and_a_blank_bio_is_none(client, db_session):
+    member = await make_profile(db_session)
+    r = await client.post("/api/v1/me/tokens", json={"name": "   "}, headers=auth(member))
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "name"
+    assert (await client.get("/api/v1/me/tokens", headers=auth(member))).json() == []
+    r = await client.patch("/api/v1/me", json={"bio": " \u200b "}, headers=auth(member))
+    assert r.status_code == 200 and r.json()["bio"] is None

@@ -259,3 +259,27 @@ async def test_member_cannot_moderate(client, db_session, path):
     q = await make_question(db_session, asker)
     r = await client.patch(path.replace("/1", f"/{q.id}"), json={"archived": True} if "moderation" in path else {"body": "x"}, headers=auth(member))
     assert r.status_code == 403
+
+
+async def test_only_ascii_digits_are_an_id(client, db_session):
+    """'³', '③', '٣' and '３' are digits to str.isdigit(); as a ref they are a permalink nobody has."""
+    asker = await make_profile(db_session)
+    q = await make_question(db_session, asker)
+    for lookalike in (str(q.id).translate(str.maketrans("0123456789", digits)) for digits in ("⁰¹²³⁴⁵⁶⁷⁸⁹", "⓪①②③④⑤⑥⑦⑧⑨", "٠١٢٣٤٥٦٧٨٩", "０１２３４５６７８９")):
+        r = await client.get(f"/api/v1/questions/{lookalike}")
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json"), (lookalike, r.text)
+    assert (await client.get(f"/api/v1/questions/{q.id}")).json()["id"] == q.id
+
+
+async def test_text_that_shows_nothing_is_blank(client, db_session):
+    """str.strip() keeps zero-width and other format characters; a subject of them alone shows nothing."""
+    asker = await make_profile(db_session)
+    for body, field in [({"subject": "\u200b", "body": "B"}, "subject"), ({"subject": "S", "body": " \u200b\u2060\ufeff\n"}, "body")]:
+        r = await client.post("/api/v1/questions", json=body, headers=auth(asker))
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == field, r.text
+    assert (await client.get("/api/v1/questions")).json()["total"] == 0
+    q = await make_question(db_session, asker)
+    report = await client.post(f"/api/v1/questions/{q.id}/report", json={"reason": "   "}, headers=auth(asker))
+    assert report.status_code == 400 and report.json()["errors"][0]["field"] == "reason"
+    mod = await make_profile(db_session, role="moderator")
+    assert (await client.get("/api/v1/moderation/reports", headers=auth(mod))).json() == []

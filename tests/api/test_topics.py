@@ -36,3 +36,27 @@ async def test_topic_list_counts_visible_questions(client, db_session):
     listed = (await client.get("/api/v1/topics")).json()
     assert [(t["slug"], t["question_count"]) for t in listed] == [("surveys", 1)]
     assert (await client.get("/api/v1/topics/surveys")).json()["question_count"] == 1
+
+
+async def test_a_team_name_taken_is_a_conflict_even_under_a_new_slug(client, db_session):
+    admin = await make_profile(db_session, role="admin")
+    assert (await client.post("/api/v1/teams", json={"name": "Replay team"}, headers=auth(admin))).status_code == 201
+    r = await client.post("/api/v1/teams", json={"name": " Replay team ", "slug": "replay-two"}, headers=auth(admin))
+    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert [t["slug"] for t in (await client.get("/api/v1/teams")).json()] == ["replay-team"]
+
+
+async def test_blank_names_are_refused_and_blank_descriptions_are_none(client, db_session):
+    admin = await make_profile(db_session, role="admin")
+    for path, body, field in [
+        ("/api/v1/teams", {"name": "   ", "slug": "blank"}, "name"),
+        ("/api/v1/topic-groups", {"label": "\u200b ", "slug": "blank"}, "label"),
+        ("/api/v1/topics", {"label": "   ", "slug": "blank"}, "label"),
+    ]:
+        r = await client.post(path, json=body, headers=auth(admin))
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == field, r.text
+        assert (await client.get(path)).json() == []
+    r = await client.post("/api/v1/topics", json={"label": "Surveys", "description": "  "}, headers=auth(admin))
+    assert r.status_code == 201 and r.json()["description"] is None
+    r = await client.patch("/api/v1/topics/surveys", json={"label": " "}, headers=auth(admin))
+    assert r.status_code == 400 and (await client.get("/api/v1/topics/surveys")).json()["label"] == "Surveys"

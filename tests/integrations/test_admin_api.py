@@ -53,6 +53,8 @@ async def test_endpoint_input_is_checked(client, db_session):
     assert (await create(secret="short")).status_code == 400
     made = await create(events=["reply.created", "question.created", "reply.created"])
     assert made.status_code == 201 and made.json()["events"] == ["question.created", "reply.created"]
+    blank = await create(description="   ")
+    assert blank.status_code == 201 and blank.json()["description"] is None, "a blank description is no description"
     assert (await client.get("/api/v1/admin/webhooks/999999", headers=auth(admin))).status_code == 404
 
 

@@ -28,6 +28,8 @@ async def test_bad_organisation_input_names_the_field_and_changes_nothing(client
         ("POST", "/api/v1/support/organisations", {"plan": "paid"}, 400, "name"),
         ("PATCH", f"/api/v1/support/organisations/{org.id}", {"plan": "platinum"}, 422, "plan"),
         ("PATCH", f"/api/v1/support/organisations/{org.id}", {"name": "Renamed", "plan": "gold"}, 422, "plan"),
+        ("PATCH", f"/api/v1/support/organisations/{org.id}", {"name": " \u200b"}, 400, "name"),
+        ("PATCH", f"/api/v1/support/organisations/{org.id}", {"name": None}, 400, "name"),
     ]:
         r = await client.request(method, url, json=body, headers=auth(world.engineer))
         assert r.status_code == status, (body, r.text)
