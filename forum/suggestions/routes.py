@@ -10,7 +10,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_staff
-from forum.errors import FieldError
+from forum.fields import Id64
 from forum.models import Profile
 from forum.ratelimit import BUDGET_OPT, SUGGESTIONS_BUDGET
 from forum.questions import service as questions
@@ -26,12 +26,10 @@ class SuggestionController(Controller):
     @post("/suggestions", status_code=200, opt={BUDGET_OPT: SUGGESTIONS_BUDGET})
     async def suggest(self, data: SuggestIn, db_session: AsyncSession, settings: Settings, viewer: Profile | None) -> SuggestionsOut:
         """Call on every keystroke pause while someone writes a question; anonymous readers may call it too."""
-        if not data.subject.strip():
-            raise FieldError("subject", "must not be blank")
         return await service.suggest(db_session, settings, data.subject, data.body, viewer, data.draft_id)
 
     @post("/suggestions/{impression_id:int}/feedback", status_code=200)
-    async def feedback(self, impression_id: int, data: FeedbackIn, db_session: AsyncSession) -> dict[str, bool]:
+    async def feedback(self, impression_id: Id64, data: FeedbackIn, db_session: AsyncSession) -> dict[str, bool]:
         if not await repository.record_feedback(db_session, impression_id, data.helpful, data.clicked):
             raise NotFoundException(f"No suggestions were shown with id {impression_id}")
         return {"recorded": True}

@@ -5,10 +5,12 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from forum.fields import Input
+
 DraftId = Annotated[str, Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class SuggestIn(msgspec.Struct, forbid_unknown_fields=True):
+class SuggestIn(Input):
     subject: Annotated[str, Meta(min_length=1, max_length=300)]
     body: Annotated[str, Meta(max_length=20_000)] | None = None
     # Chosen by the website once per ask form and sent again with the question when it is posted.
@@ -52,7 +54,7 @@ class SuggestionsOut(msgspec.Struct):
         return msgspec.convert(payload, cls)
 
 
-class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
+class FeedbackIn(Input):
     # True: a suggestion answered me; False: none did.
     helpful: bool | None = None
     # The URL or permalink the person opened.

@@ -118,8 +118,15 @@ async def test_deflection_report_for_staff(client, db_session, ask_and_answer, r
 async def test_bad_input(client):
     for payload, field in [({"subject": ""}, "subject"), ({"subject": 3}, "subject"), ({"body": "x"}, "subject"),
                            ({"subject": "x" * 301}, "subject"), ({"subject": "ok", "body": "b" * 20_001}, "body"),
-                           ({"subject": "ok", "draft_id": "bad id!"}, "draft_id"), ({"subject": "   "}, "subject")]:
+                           ({"subject": "ok", "draft_id": "bad id!"}, "draft_id"), ({"subject": "   "}, "subject"),
+                           ({"subject": "\u200b"}, "subject")]:
         r = await client.post("/api/v1/suggestions", json=payload)
         assert r.status_code == 400, (payload, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
         assert field in [e["field"] for e in r.json()["errors"]], r.json()
+
+
+async def test_feedback_on_an_id_out_of_range_is_a_bad_request(client):
+    r = await client.post("/api/v1/suggestions/9223372036854775808/feedback", json={"helpful": True})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json"), r.text
+    assert "impression_id" in [e["field"] for e in r.json()["errors"]]
