@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar.params import Parameter
