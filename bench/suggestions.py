@@ -186,7 +186,7 @@ async def measure_floor(settings, texts: list[str]) -> dict[str, list[float]]:
     from forum.embeddings.service import active_embedder, question_text
     from forum.suggestions import repository as r
     from docs_index.snapshot import docs_search, load_snapshot
-    from forum.suggestions.service import Query, rank_docs
+    from forum.suggestions.service import Query, rank_docs, unfinished_word
 
     engine = db.create_engine(settings.database_url, pool_size=2)
     sessionmaker = db.create_sessionmaker(engine)
@@ -206,20 +206,22 @@ async def measure_floor(settings, texts: list[str]) -> dict[str, list[float]]:
         await session.commit()
         for subject in texts:
             text = question_text(subject, "")
+            # The endpoint reads the subject's last word as still being typed, so the floor does too.
+            typing = unfinished_word(subject, None)
             t0 = time.perf_counter()
             vector = embedder.encode([text])[0]
             encode = since(t0)
             out["vectors"].append(vector)
             # One transaction per query, as a request has.
             t0 = time.perf_counter()
-            q_text = await r.fulltext_questions(session, text, limit=pool, max_terms=terms)
+            q_text = await r.fulltext_questions(session, text, limit=pool, max_terms=terms, unfinished_word=typing)
             q_text_ms, t0 = since(t0), time.perf_counter()
             q = await r.question_vector_candidates(session, model, vector, vector, limit=pool, ef_search=ef, extra_ids=[h.key for h in q_text])
             await r.question_rows(session, q.nearest[:10])
             q_vector_ms, t0 = since(t0), time.perf_counter()
-            found = await docs_search(session, model, text, max_terms=terms)
+            found = await docs_search(session, model, text, max_terms=terms, unfinished_word=typing)
             d_read_ms, t0 = since(t0), time.perf_counter()
-            query = Query(text, vector, vector, model)
+            query = Query(text, vector, vector, model, typing)
             await rank_docs(session, settings, query, limit=pool, found=found)
             d_rank_ms = since(t0)
             await session.commit()
