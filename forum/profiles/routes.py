@@ -34,7 +34,7 @@ class ProfileController(Controller):
             raise NotFoundException(f"No profile {profile_id}")
         return profile_out(profile)
 
-    @patch("/profiles/{profile_id:int}")
+    @patch("/profiles/{profile_id:int}", raises=[UnprocessableError])
     async def update_profile(
         self, profile_id: Id32, data: ProfileAdminPatch, user: Profile, db_session: AsyncSession
     ) -> MeOut:
