@@ -22,6 +22,7 @@ from forum.embeddings.embedder import get_embedder
 from forum.errors import EXCEPTION_HANDLERS
 from forum.gaps.routes import GapController
 from forum.health import health
+from forum.openapi import ProblemResponses
 from forum.integrations.routes import IntegrationsController
 from forum.profiles.routes import ProfileController
 from forum.questions.routes import QuestionController
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
         request_class=ForumRequest,
         before_request=check_request,
         middleware=rate_limit_middleware(settings),
+        plugins=[ProblemResponses()],
         request_max_body_size=settings.max_request_bytes,
         cors_config=CORSConfig(allow_origins=["*"], allow_headers=["Authorization", "Content-Type"]),
         openapi_config=OpenAPIConfig(

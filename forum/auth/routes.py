@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, delete, get, post
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotAuthorizedException, NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.auth import repository, service
 from forum.auth.schemas import ApiTokenIn, ApiTokenOut, LoginIn, RegisterIn, TokenOut
+from forum.errors import ConflictError
 from forum.fields import Id32
 from forum.models import ApiToken, Profile
 from forum.profiles.schemas import MeOut, me_out
@@ -28,11 +29,11 @@ class AuthController(Controller):
     path = "/api/v1"
     tags = ["auth"]
 
-    @post("/auth/register")
+    @post("/auth/register", raises=[ConflictError])
     async def register(self, data: RegisterIn, db_session: AsyncSession) -> MeOut:
         return me_out(await service.register(db_session, data))
 
-    @post("/auth/login", status_code=200)
+    @post("/auth/login", status_code=200, raises=[NotAuthorizedException])
     async def login(self, data: LoginIn, db_session: AsyncSession, settings: Settings) -> TokenOut:
         token, expires_in = await service.login(db_session, settings, data.email, data.password)
         return TokenOut(access_token=token, token_type="Bearer", expires_in=expires_in)

@@ -10,6 +10,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_support
+from forum.errors import ConflictError
 from forum.fields import Id64
 from forum.gaps import issue_writer, service
 from forum.gaps.issues_repository import DETECT_JOB
@@ -100,7 +101,7 @@ class GapController(Controller):
         require_support(user)
         return summary_out(await service.dismiss(db_session, user, gap_id, data.reason))
 
-    @post("/{gap_id:int}/filed", status_code=200)
+    @post("/{gap_id:int}/filed", status_code=200, raises=[ConflictError])
     async def filed(self, gap_id: Id64, data: FiledIn, user: Profile, db_session: AsyncSession) -> GapSummary:
         """Filed as an issue (by hand): later runs keep it filed."""
         require_support(user)

@@ -9,6 +9,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin
+from forum.errors import ConflictError, UnprocessableError
 from forum.fields import Id32, Id64, OptionalId64
 from forum.integrations import repository, service
 from forum.integrations.schemas import (
@@ -66,7 +67,7 @@ class IntegrationsController(Controller):
         require_admin(user)
         return [endpoint_out(e) for e in await repository.endpoints(db_session)]
 
-    @post("/webhooks")
+    @post("/webhooks", raises=[UnprocessableError])
     async def create_endpoint(self, data: WebhookEndpointIn, user: Profile, db_session: AsyncSession) -> WebhookEndpointWithSecret:
         """The response carries the signing secret; it is not shown again (replace it to get a new one)."""
         require_admin(user)
@@ -77,7 +78,7 @@ class IntegrationsController(Controller):
         require_admin(user)
         return endpoint_out(await service.get_endpoint(db_session, endpoint_id))
 
-    @patch("/webhooks/{endpoint_id:int}")
+    @patch("/webhooks/{endpoint_id:int}", raises=[UnprocessableError])
     async def update_endpoint(
         self, endpoint_id: Id32, data: WebhookEndpointPatch, user: Profile, db_session: AsyncSession
     ) -> WebhookEndpointOut:
@@ -107,7 +108,7 @@ class IntegrationsController(Controller):
         hooks = await repository.slack_webhooks(db_session)
         return SlackOut(default_configured=bool(settings.slack_default_webhook_url), topics=[slack_out(t, h) for t, h in hooks])
 
-    @put("/slack/topics/{slug:str}")
+    @put("/slack/topics/{slug:str}", raises=[UnprocessableError])
     async def set_slack_webhook(self, slug: str, data: SlackWebhookIn, user: Profile, db_session: AsyncSession) -> SlackTopicWebhookOut:
         require_admin(user)
         return slack_out(*await service.set_slack_webhook(db_session, slug, data.webhook_url))
@@ -133,7 +134,7 @@ class IntegrationsController(Controller):
         items = [DeadJobOut(d.id, d.kind, d.payload, d.attempts, d.last_error, d.created_at, d.finished_at) for d in dead[:limit]]
         return DeadJobPage(items=items, next_before_id=items[-1].id if len(dead) > limit else None)
 
-    @post("/jobs/dead/{job_id:int}/retry", status_code=200)
+    @post("/jobs/dead/{job_id:int}/retry", status_code=200, raises=[ConflictError])
     async def retry_dead(self, job_id: Id64, user: Profile, db_session: AsyncSession) -> RetriedOut:
         """Queue it again now, with a fresh set of attempts."""
         require_admin(user)

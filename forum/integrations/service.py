@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.errors import ConflictError, FieldError
+from forum.errors import ConflictError, UnprocessableError
 from forum.integrations import repository, webhooks
 from forum.integrations.repository import QuestionCard, ReplyCard
 from forum.integrations.schemas import WebhookEndpointIn, WebhookEndpointPatch
@@ -123,7 +123,7 @@ def _check_url(field: str, url: str) -> str:
     except httpx.InvalidURL:
         parsed = None
     if parsed is None or parsed.scheme not in {"http", "https"} or not parsed.host:
-        raise FieldError(field, "must be an absolute http:// or https:// URL", status_code=422)
+        raise UnprocessableError(field, "must be an absolute http:// or https:// URL")
     return str(parsed)
 
 

@@ -5,7 +5,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin
-from forum.errors import FieldError
+from forum.errors import UnprocessableError
 from forum.fields import Id32
 from forum.models import Organisation, Profile, Team
 from forum.profiles.schemas import MeOut, MePatch, ProfileAdminPatch, ProfileOut, me_out, profile_out
@@ -34,7 +34,7 @@ class ProfileController(Controller):
             raise NotFoundException(f"No profile {profile_id}")
         return profile_out(profile)
 
-    @patch("/profiles/{profile_id:int}")
+    @patch("/profiles/{profile_id:int}", raises=[UnprocessableError])
     async def update_profile(
         self, profile_id: Id32, data: ProfileAdminPatch, user: Profile, db_session: AsyncSession
     ) -> MeOut:
@@ -45,9 +45,9 @@ class ProfileController(Controller):
             raise NotFoundException(f"No profile {profile_id}")
         changes = _set_fields(data)
         if changes.get("team_id") is not None and await db_session.get(Team, changes["team_id"]) is None:
-            raise FieldError("team_id", "no such team", status_code=422)
+            raise UnprocessableError("team_id", "no such team")
         if changes.get("organisation_id") is not None and await db_session.get(Organisation, changes["organisation_id"]) is None:
-            raise FieldError("organisation_id", "no such organisation", status_code=422)
+            raise UnprocessableError("organisation_id", "no such organisation")
         for key, value in changes.items():
             setattr(profile, key, value)
         await db_session.flush()

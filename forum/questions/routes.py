@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_staff
+from forum.errors import ConflictError, UnprocessableError
 from forum.fields import OptionalId32
 from forum.models import Profile
 from forum.questions import repository, service
@@ -50,7 +51,7 @@ class QuestionController(Controller):
     path = "/api/v1/questions"
     tags = ["questions"]
 
-    @get("/")
+    @get("/", raises=[PermissionDeniedException, NotFoundException])
     async def list_questions(
         self,
         db_session: AsyncSession,
@@ -87,7 +88,7 @@ class QuestionController(Controller):
         items = [summary_out(row, topics.get(row.id, [])) for row in rows]
         return QuestionPage(items=items, total=total, page=page, page_size=page_size)
 
-    @post("/")
+    @post("/", raises=[ConflictError, UnprocessableError])
     async def ask(self, data: QuestionIn, user: Profile, db_session: AsyncSession) -> QuestionDetail:
         question = await service.ask(db_session, user, data)
         return await load_detail(db_session, str(question.id), user)
@@ -98,7 +99,7 @@ class QuestionController(Controller):
         request.app.state.view_counter.record(detail.id)
         return detail
 
-    @patch("/{ref:str}")
+    @patch("/{ref:str}", raises=[ConflictError, UnprocessableError])
     async def edit(self, ref: str, data: QuestionPatch, user: Profile, db_session: AsyncSession) -> QuestionDetail:
         question = await service.edit(db_session, user, ref, data)
         return await load_detail(db_session, str(question.id), user)
@@ -127,21 +128,21 @@ class QuestionController(Controller):
         await service.pin(db_session, user, ref, topic_slug, False)
         return await load_detail(db_session, ref, user)
 
-    @post("/{ref:str}/solution", status_code=200)
+    @post("/{ref:str}/solution", status_code=200, raises=[UnprocessableError])
     async def mark_solution(self, ref: str, data: SolutionIn, user: Profile, db_session: AsyncSession) -> QuestionDetail:
         question = await service.mark_solution(db_session, user, ref, data.reply_id)
         return await load_detail(db_session, str(question.id), user)
 
-    @delete("/{ref:str}/solution", status_code=200)
+    @delete("/{ref:str}/solution", status_code=200, raises=[ConflictError])
     async def unmark_solution(self, ref: str, user: Profile, db_session: AsyncSession) -> QuestionDetail:
         question = await service.unmark_solution(db_session, user, ref)
         return await load_detail(db_session, str(question.id), user)
 
-    @post("/{ref:str}/upvote", status_code=200)
+    @post("/{ref:str}/upvote", status_code=200, raises=[ConflictError])
     async def upvote(self, ref: str, user: Profile, db_session: AsyncSession) -> VoteState:
         return VoteState(upvotes=await service.upvote(db_session, user, ref), upvoted=True)
 
-    @delete("/{ref:str}/upvote", status_code=200)
+    @delete("/{ref:str}/upvote", status_code=200, raises=[ConflictError])
     async def remove_upvote(self, ref: str, user: Profile, db_session: AsyncSession) -> VoteState:
         return VoteState(upvotes=await service.remove_upvote(db_session, user, ref), upvoted=False)
 

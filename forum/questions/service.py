@@ -10,7 +10,7 @@ from msgspec import UNSET
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.errors import ConflictError, FieldError
+from forum.errors import ConflictError, FieldError, UnprocessableError
 from forum.fields import looks_like_id, path_id
 from forum.jobs.queue import emit
 from forum.markdown import render_markdown
@@ -81,7 +81,7 @@ async def _topics(session: AsyncSession, slugs: list[str], field: str = "topics"
     topics = await repository.topics_by_slugs(session, wanted)
     missing = sorted(set(wanted) - {t.slug for t in topics})
     if missing:
-        raise FieldError(field, f"unknown topic(s): {', '.join(missing)}", status_code=422)
+        raise UnprocessableError(field, f"unknown topic(s): {', '.join(missing)}")
     return topics
 
 
@@ -178,7 +178,7 @@ async def mark_solution(session: AsyncSession, viewer: Profile, ref: str, reply_
         raise PermissionDeniedException("Only the asker or a moderator can mark the solution")
     reply = await session.get(Reply, reply_id)
     if reply is None or reply.question_id != question.id or not reply.published:
-        raise FieldError("reply_id", "no published reply with this id on this question", status_code=422)
+        raise UnprocessableError("reply_id", "no published reply with this id on this question")
     question.resolved_by_id = reply.id
     question.active_at = datetime.now(UTC)
     await session.flush()

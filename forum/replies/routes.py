@@ -4,6 +4,7 @@ from litestar import Controller, delete, patch, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_staff
+from forum.errors import ConflictError
 from forum.fields import Id64
 from forum.models import Profile, Reply
 from forum.questions.repository import get_question
@@ -25,7 +26,7 @@ class ReplyController(Controller):
     async def post_reply(self, ref: str, data: ReplyIn, user: Profile, db_session: AsyncSession) -> ReplyOut:
         return await _out(db_session, await service.post(db_session, user, ref, data))
 
-    @patch("/replies/{reply_id:int}")
+    @patch("/replies/{reply_id:int}", raises=[ConflictError])
     async def edit_reply(self, reply_id: Id64, data: ReplyPatch, user: Profile, db_session: AsyncSession) -> ReplyOut:
         return await _out(db_session, await service.edit(db_session, user, reply_id, data))
 
@@ -39,12 +40,12 @@ class ReplyController(Controller):
         require_staff(user)
         return await _out(db_session, await service.set_published(db_session, user, reply_id, data.published))
 
-    @post("/replies/{reply_id:int}/vote", status_code=200)
+    @post("/replies/{reply_id:int}/vote", status_code=200, raises=[ConflictError])
     async def vote(self, reply_id: Id64, data: VoteIn, user: Profile, db_session: AsyncSession) -> ReplyVoteState:
         upvotes, downvotes = await service.vote(db_session, user, reply_id, data.value)
         return ReplyVoteState(upvotes=upvotes, downvotes=downvotes, my_vote=data.value)
 
-    @delete("/replies/{reply_id:int}/vote", status_code=200)
+    @delete("/replies/{reply_id:int}/vote", status_code=200, raises=[ConflictError])
     async def retract_vote(self, reply_id: Id64, user: Profile, db_session: AsyncSession) -> ReplyVoteState:
         upvotes, downvotes = await service.retract(db_session, user, reply_id)
         return ReplyVoteState(upvotes=upvotes, downvotes=downvotes, my_vote=0)

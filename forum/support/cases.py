@@ -9,7 +9,7 @@ from typing import Any
 from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.errors import ConflictError, FieldError
+from forum.errors import ConflictError, FieldError, UnprocessableError
 from forum.jobs.queue import emit, enqueue
 from forum.models import Profile, Question, Role, SupportCase, Team, Ticket
 from forum.questions import service as questions
@@ -136,7 +136,7 @@ async def hand_over(session: AsyncSession, viewer: Profile, ref: str, data: Hand
     if data.to_profile_id is not None:
         person = await session.get(Profile, data.to_profile_id)
         if person is None or person.role not in {Role.SUPPORT, Role.ADMIN}:
-            raise FieldError("to_profile_id", "must be a support engineer or an admin", status_code=422)
+            raise UnprocessableError("to_profile_id", "must be a support engineer or an admin")
     question, case = await _case(session, viewer, ref)
     _open(case)
     detail = {"from_owner_id": case.owner_id, "from_team_id": case.team_id, "note": data.note}

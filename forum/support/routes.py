@@ -14,6 +14,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin, require_support
+from forum.errors import ConflictError, UnprocessableError
 from forum.fields import Id32
 from forum.models import Organisation, Profile, ResponseTarget
 from forum.questions import repository as questions
@@ -62,7 +63,7 @@ class SupportController(Controller):
     path = "/api/v1/support"
     tags = ["support"]
 
-    @get("/queue")
+    @get("/queue", raises=[NotFoundException, UnprocessableError])
     async def queue(
         self,
         user: Profile,
@@ -91,12 +92,12 @@ class SupportController(Controller):
         require_support(user)
         return await cases.find(db_session, user, ref)
 
-    @post("/cases/{ref:str}/claim", status_code=200)
+    @post("/cases/{ref:str}/claim", status_code=200, raises=[ConflictError])
     async def claim(self, ref: str, user: Profile, db_session: AsyncSession) -> CaseOut:
         require_support(user)
         return await cases.case_out(db_session, await cases.claim(db_session, user, ref))
 
-    @post("/cases/{ref:str}/handover", status_code=200)
+    @post("/cases/{ref:str}/handover", status_code=200, raises=[ConflictError, UnprocessableError])
     async def hand_over(self, ref: str, data: HandOverIn, user: Profile, db_session: AsyncSession) -> CaseOut:
         require_support(user)
         return await cases.case_out(db_session, await cases.hand_over(db_session, user, ref, data))
@@ -106,19 +107,19 @@ class SupportController(Controller):
         require_support(user)
         return await cases.case_out(db_session, await cases.answer(db_session, user, ref, data))
 
-    @post("/cases/{ref:str}/convert")
+    @post("/cases/{ref:str}/convert", raises=[ConflictError])
     async def convert(self, ref: str, data: ConvertIn, user: Profile, db_session: AsyncSession, settings: Settings) -> CaseOut:
         """Create the ticket with the full context and queue its delivery to Zendesk."""
         require_support(user)
         return await cases.case_out(db_session, await cases.convert(db_session, settings, user, ref, data.message))
 
-    @post("/cases/{ref:str}/link")
+    @post("/cases/{ref:str}/link", raises=[ConflictError])
     async def link(self, ref: str, data: LinkIn, user: Profile, db_session: AsyncSession, settings: Settings) -> CaseOut:
         """Record an existing Zendesk ticket for the question; nothing is sent."""
         require_support(user)
         return await cases.case_out(db_session, await cases.link(db_session, settings, user, ref, data.zendesk_ticket_id, data.note))
 
-    @post("/cases/{ref:str}/resolve", status_code=200)
+    @post("/cases/{ref:str}/resolve", status_code=200, raises=[ConflictError])
     async def resolve(self, ref: str, data: ResolveIn, user: Profile, db_session: AsyncSession) -> CaseOut:
         require_support(user)
         return await cases.case_out(db_session, await cases.resolve(db_session, user, ref, data.note))
@@ -147,7 +148,7 @@ class SupportController(Controller):
         require_admin(user)
         return [_target_out(t) for t in await targets.update_matrix(db_session, data.cells)]
 
-    @get("/rotations")
+    @get("/rotations", raises=[UnprocessableError])
     async def get_rotations(
         self, user: Profile, db_session: AsyncSession, team: str | None = None, week: date | None = None
     ) -> list[RotationOut]:
@@ -155,7 +156,7 @@ class SupportController(Controller):
         require_support(user)
         return [_rotation_out(*row) for row in await targets.rotations(db_session, team, week)]
 
-    @put("/rotations")
+    @put("/rotations", raises=[UnprocessableError])
     async def put_rotation(self, data: RotationIn, user: Profile, db_session: AsyncSession) -> RotationOut:
         require_support(user)
         return _rotation_out(*await targets.set_rotation(db_session, data))
@@ -165,7 +166,7 @@ class SupportController(Controller):
         require_support(user)
         return [_organisation_out(o, settings) for o in await repository.organisations(db_session)]
 
-    @post("/organisations")
+    @post("/organisations", raises=[UnprocessableError])
     async def create_organisation(self, data: OrganisationIn, user: Profile, db_session: AsyncSession, settings: Settings) -> OrganisationOut:
         require_support(user)
         return _organisation_out(await targets.create_organisation(db_session, settings, data), settings)
@@ -175,7 +176,7 @@ class SupportController(Controller):
         require_support(user)
         return _organisation_out(await targets.organisation(db_session, organisation_id), settings)
 
-    @patch("/organisations/{organisation_id:int}")
+    @patch("/organisations/{organisation_id:int}", raises=[UnprocessableError])
     async def update_organisation(
         self, organisation_id: Id32, data: OrganisationPatch, user: Profile, db_session: AsyncSession, settings: Settings
     ) -> OrganisationOut:

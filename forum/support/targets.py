@@ -9,7 +9,7 @@ from litestar.exceptions import NotFoundException
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.errors import FieldError
+from forum.errors import FieldError, UnprocessableError
 from forum.jobs.queue import enqueue
 from forum.models import Organisation, Profile, ResponseTarget, Role, SupportRotation, Team
 from forum.settings import Settings
@@ -77,7 +77,7 @@ async def update_matrix(session: AsyncSession, cells: list[TargetCell]) -> list[
 async def team_by_slug(session: AsyncSession, slug: str, field: str = "team") -> Team:
     team = await repository.team_by_slug(session, slug)
     if team is None:
-        raise FieldError(field, f"no team {slug!r}", status_code=422)
+        raise UnprocessableError(field, f"no team {slug!r}")
     return team
 
 
@@ -88,7 +88,7 @@ async def set_rotation(session: AsyncSession, data: RotationIn) -> tuple[Support
         raise FieldError("week_start", "must be a Monday: rotations run Monday to Sunday")
     hero = await session.get(Profile, data.profile_id)
     if hero is None or hero.role not in {Role.SUPPORT, Role.ADMIN}:
-        raise FieldError("profile_id", "must be a support engineer or an admin", status_code=422)
+        raise UnprocessableError("profile_id", "must be a support engineer or an admin")
     rotation = await repository.upsert_rotation(session, team.id, hero.id, monday)
     return rotation, team, hero
 
@@ -104,7 +104,7 @@ async def rotations(session: AsyncSession, team_slug: str | None, week: date | N
 def _check_plan(plan: str, settings: Settings) -> str:
     plans = plan_priorities(settings)
     if plan not in plans:
-        raise FieldError("plan", f"unknown plan {plan!r}; one of: {', '.join(sorted(plans))}", status_code=422)
+        raise UnprocessableError("plan", f"unknown plan {plan!r}; one of: {', '.join(sorted(plans))}")
     return plan
 
 

@@ -10,6 +10,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin, require_staff
+from forum.errors import ConflictError, UnprocessableError
 from forum.fields import Id32
 from forum.models import Profile, Team, Topic, TopicGroup
 from forum.questions import repository as questions
@@ -64,7 +65,7 @@ class TopicController(Controller):
     async def list_teams(self, db_session: AsyncSession) -> list[TeamOut]:
         return [team_out(t) for t in await repository.teams(db_session)]
 
-    @post("/teams")
+    @post("/teams", raises=[ConflictError])
     async def create_team(self, data: TeamIn, user: Profile, db_session: AsyncSession) -> TeamOut:
         require_admin(user)
         return team_out(await service.create_team(db_session, data))
@@ -73,7 +74,7 @@ class TopicController(Controller):
     async def list_groups(self, db_session: AsyncSession) -> list[TopicGroupOut]:
         return [group_out(g) for g in await repository.groups(db_session)]
 
-    @post("/topic-groups")
+    @post("/topic-groups", raises=[ConflictError])
     async def create_group(self, data: TopicGroupIn, user: Profile, db_session: AsyncSession) -> TopicGroupOut:
         require_staff(user)
         return group_out(await service.create_group(db_session, data))
@@ -86,13 +87,13 @@ class TopicController(Controller):
     async def get_topic(self, slug: str, db_session: AsyncSession) -> TopicOut:
         return await _one(db_session, slug)
 
-    @post("/topics")
+    @post("/topics", raises=[ConflictError, UnprocessableError])
     async def create_topic(self, data: TopicIn, user: Profile, db_session: AsyncSession) -> TopicOut:
         require_staff(user)
         topic = await service.create_topic(db_session, data)
         return await _one(db_session, topic.slug)
 
-    @patch("/topics/{slug:str}")
+    @patch("/topics/{slug:str}", raises=[UnprocessableError])
     async def update_topic(self, slug: str, data: TopicPatch, user: Profile, db_session: AsyncSession) -> TopicOut:
         require_staff(user)
         topic = await service.update_topic(db_session, slug, data)

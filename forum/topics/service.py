@@ -8,7 +8,7 @@ from litestar.exceptions import NotFoundException
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.errors import ConflictError, FieldError
+from forum.errors import ConflictError, FieldError, UnprocessableError
 from forum.models import SpamReport, Team, Topic, TopicGroup
 from forum.slugs import slugify
 from forum.topics import repository
@@ -49,7 +49,7 @@ async def _team_id(session: AsyncSession, slug: str | None) -> int | None:
         return None
     team = await repository.team_by_slug(session, slug)
     if team is None:
-        raise FieldError("team", f"no team {slug!r}", status_code=422)
+        raise UnprocessableError("team", f"no team {slug!r}")
     return team.id
 
 
@@ -58,7 +58,7 @@ async def _group_id(session: AsyncSession, slug: str | None) -> int | None:
         return None
     group = await repository.group_by_slug(session, slug)
     if group is None:
-        raise FieldError("group", f"no topic group {slug!r}", status_code=422)
+        raise UnprocessableError("group", f"no topic group {slug!r}")
     return group.id
 
 
