@@ -5,12 +5,13 @@ Kept apart from forum/gaps/repository.py (the gaps themselves); the caller owns 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.jobs import repository as jobs_repository
 
 DETECT_JOB = "gaps_detect"
 
@@ -67,18 +68,5 @@ async def note_issue_failure(session: AsyncSession, gap_id: int, repo: str, erro
 
 # -- the schedule -----------------------------------------------------------------------------------
 async def schedule_detection(session: AsyncSession, run_at: datetime) -> bool:
-    """Queue the next scheduled detection unless one is already waiting for a later time.
-
-    The running job is still 'queued' until it commits, so a dedupe key would collide with it;
-    a waiting job due after now() is the one this would duplicate.
-    """
-    result = await session.execute(
-        text(
-            "INSERT INTO jobs (kind, payload, run_at, max_attempts) "
-            "SELECT v.kind, CAST(:payload AS jsonb), :run_at, 3 FROM (SELECT CAST(:kind AS varchar) AS kind) v WHERE NOT EXISTS ("
-            "  SELECT 1 FROM jobs j WHERE j.kind = v.kind AND j.status = 'queued' AND j.run_at > now() "
-            "  AND coalesce((j.payload->>'scheduled')::boolean, false))"
-        ),
-        {"kind": DETECT_JOB, "payload": json.dumps({"scheduled": True}), "run_at": run_at},
-    )
-    return bool(result.rowcount)
+    """Queue the next scheduled detection unless one is already waiting for a later time."""
+    return await jobs_repository.schedule_next_run(session, DETECT_JOB, run_at)

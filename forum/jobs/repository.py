@@ -184,3 +184,22 @@ async def retry_dead(session: AsyncSession, job_id: int) -> bool:
 async def count_by_status(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(text("SELECT status, count(*) FROM jobs GROUP BY status"))
     return {status: count for status, count in rows.tuples()}
+
+
+async def schedule_next_run(session: AsyncSession, kind: str, run_at: datetime) -> bool:
+    """Queue the next run of a self-scheduling job (payload {"scheduled": true}) unless one is already
+    waiting for a later time.
+
+    The running job is still 'queued' until it commits, so a dedupe key would collide with it;
+    a waiting job due after now() is the one this would duplicate.
+    """
+    result = await session.execute(
+        text(
+            "INSERT INTO jobs (kind, payload, run_at, max_attempts) "
+            "SELECT v.kind, '{\"scheduled\": true}'::jsonb, :run_at, 3 FROM (SELECT CAST(:kind AS varchar) AS kind) v WHERE NOT EXISTS ("
+            "  SELECT 1 FROM jobs j WHERE j.kind = v.kind AND j.status = 'queued' AND j.run_at > now() "
+            "  AND coalesce((j.payload->>'scheduled')::boolean, false))"
+        ),
+        {"kind": kind, "run_at": run_at},
+    )
+    return bool(result.rowcount)

@@ -23,6 +23,7 @@ from sqlalchemy.types import BigInteger
 
 from forum import db
 from forum.embeddings import repository as embeddings_repository
+from forum.jobs import repository as jobs_repository
 from forum.embeddings.repository import ANSWER_SQL, ModelRow, query_vector_bind, query_vector_sql, query_vector_value, sql_literal, vector_type
 from forum.models import RelatedCache, SuggestionImpression
 from forum.suggestions.retrieval import BM25_B, BM25_K1
@@ -349,15 +350,5 @@ async def refresh_vocabulary(session: AsyncSession) -> None:
 
 
 async def schedule_vocabulary_refresh(session: AsyncSession, run_at: datetime) -> bool:
-    """Queue the next scheduled refresh unless one is already waiting for a later time (the running
-    job is still 'queued' until it commits, so a dedupe key would collide with it)."""
-    result = await session.execute(
-        text(
-            "INSERT INTO jobs (kind, payload, run_at, max_attempts) "
-            "SELECT v.kind, CAST(:payload AS jsonb), :run_at, 3 FROM (SELECT CAST(:kind AS varchar) AS kind) v WHERE NOT EXISTS ("
-            "  SELECT 1 FROM jobs j WHERE j.kind = v.kind AND j.status = 'queued' AND j.run_at > now() "
-            "  AND coalesce((j.payload->>'scheduled')::boolean, false))"
-        ),
-        {"kind": VOCABULARY_JOB, "payload": '{"scheduled": true}', "run_at": run_at},
-    )
-    return bool(result.rowcount)
+    """Queue the next scheduled refresh unless one is already waiting for a later time."""
+    return await jobs_repository.schedule_next_run(session, VOCABULARY_JOB, run_at)
