@@ -24,6 +24,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from forum import db, migrate  # noqa: E402
 from forum.app import create_app  # noqa: E402
+from forum.embeddings.embedder import get_embedder  # noqa: E402
 from forum.settings import PROJECT_ROOT, Settings  # noqa: E402
 
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -66,6 +67,15 @@ def test_settings(database_url: str) -> Settings:
         rate_limit_writes_per_ip=10_000,
         view_flush_seconds=3600,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_loaded_before_the_first_test(test_settings: Settings) -> None:
+    """The app starts loading the model on a thread as it starts, and does not wait for it. On a fresh
+    clone that load includes the ONNX export (seconds, importing and patching torch's modules), which
+    then ran beside whatever tests came next, and once broke one of them ("dictionary changed size
+    during iteration"). Loaded here, every app the tests start finds it ready."""
+    get_embedder(test_settings)
 
 
 @pytest.fixture(scope="session")
