@@ -91,7 +91,7 @@ def with_titles(tutorials: Sequence[TutorialRelevance], directory: Path) -> list
     return fixed
 
 
-def cut_inside_last_word(tutorials: Sequence[TutorialRelevance]) -> list[TutorialRelevance]:
+def typed_titles(tutorials: Sequence[TutorialRelevance]) -> list[TutorialRelevance]:
     """The titles whose last word is long enough, each cut inside that word: "How to rename eve"."""
     cut = ((t, runner.cut_inside_last_word(t.title)) for t in tutorials)
     return [TutorialRelevance(t.tutorial, typed, t.relevant) for t, typed in cut if typed is not None]
@@ -122,7 +122,7 @@ async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict
             for name, retrievers in SYSTEMS.items():
                 ranked = [await ranked_pages(session, ctx.settings, t, pages, systems=retrievers) for t in queries]
                 results[name] = score(ranked, queries)
-            typing = cut_inside_last_word(queries)
+            typing = typed_titles(queries)
             for name, as_typed in (("hybrid, cut mid-word", False), ("hybrid, cut mid-word, as typed", True)):
                 ranked = [await ranked_pages(session, ctx.settings, t, pages, as_typed=as_typed) for t in typing]
                 results[name] = score(ranked, typing)

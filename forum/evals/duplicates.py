@@ -83,15 +83,13 @@ async def rankings(
 
 
 async def typed_rankings(
-    session: AsyncSession, settings: Settings, data: StackExchangeData, pairs: Sequence[DuplicatePair], *, as_typed: bool
+    session: AsyncSession, settings: Settings, typed: Sequence[tuple[DuplicatePair, str]], *, as_typed: bool
 ) -> list[list[bool]]:
-    """The hybrid for the duplicates' titles cut inside their last word, as a subject paused mid-word
+    """The hybrid for each pair's duplicate title cut inside its last word, as a subject paused mid-word
     (no body yet), with that word read whole or, `as_typed`, as the words it begins."""
-    by_id = {q.id: q for q in data.questions}
     out = []
-    for pair in pairs:
-        typed = cut_inside_last_word(by_id[pair.question_id].title)
-        query = await encode_query(session, settings, typed, None, as_typed=as_typed)
+    for pair, subject in typed:
+        query = await encode_query(session, settings, subject, None, as_typed=as_typed)
         ranked = await rank_questions(session, settings, query, limit=settings.suggestions_candidates, exclude_ids=[pair.question_id])
         out.append([c.key == pair.duplicate_of_id for c in ranked])
     return out
@@ -128,10 +126,10 @@ async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict
         async with watch.phase("rank"), ctx.session() as session:
             relevance = await rankings(session, ctx.settings, data, pairs=pairs)
             titles = {q.id: q.title for q in data.questions}
-            cut = [p for p in pairs if cut_inside_last_word(titles[p.question_id]) is not None]
+            cut = [(p, typed) for p in pairs if (typed := cut_inside_last_word(titles[p.question_id])) is not None]
             if cut:
                 for name, as_typed in (("hybrid, title cut mid-word", False), ("hybrid, title cut mid-word, as typed", True)):
-                    relevance[name] = await typed_rankings(session, ctx.settings, data, cut, as_typed=as_typed)
+                    relevance[name] = await typed_rankings(session, ctx.settings, cut, as_typed=as_typed)
     results = {name: score(lists) for name, lists in relevance.items()}
     meta = {
         "questions": len(data.questions),

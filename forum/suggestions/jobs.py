@@ -6,7 +6,6 @@ queued the first), so the schedule keeps itself going; a run that dies still que
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,8 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.jobs.worker import current_settings, job_handler
 from forum.suggestions import repository
 from forum.suggestions.repository import VOCABULARY_JOB
-
-log = logging.getLogger(__name__)
 
 
 async def schedule_next_refresh(session: AsyncSession) -> bool:

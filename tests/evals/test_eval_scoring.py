@@ -77,7 +77,7 @@ def test_titles_are_cut_inside_their_last_word_when_it_is_long_enough():
         TutorialRelevance("c.md", "Tracking pageviews in SPA", frozenset({"/docs/c"})),
     ]
 
-    cut = docs.cut_inside_last_word(tutorials)
+    cut = docs.typed_titles(tutorials)
 
     assert [t.title for t in cut] == ["How to rename eve", "How to do A/A test"]
     assert [t.relevant for t in cut] == [frozenset({"/docs/a"}), frozenset({"/docs/b"})]
