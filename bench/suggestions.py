@@ -177,21 +177,23 @@ async def measure_endpoint(settings, texts: list[str], concurrency: int) -> list
 
 
 async def measure_floor(settings, texts: list[str]) -> dict[str, list[float]]:
-    """The endpoint's parts without the app, each timed alone at concurrency 1: encoding; for the
+    """The endpoint's parts without the app, each timed alone at concurrency 1: completing the draft's
+    last word (drafts.completed_draft: the docs index token and the questions' words); encoding; for the
     questions, the full-text SQL and the vector SQL with the rows shown; for the docs, the one read
     (index token and the query's lexemes) and the ranking in memory. `floor` is what the endpoint
-    would take with no overhead: the docs read, then the questions' full text beside the encoding,
+    would take with no overhead: the draft's completion, the docs read, then the questions' full text beside the encoding,
     then the questions' vector SQL beside the docs ranking."""
     from forum import db
     from forum.embeddings.service import active_embedder, question_text
     from forum.suggestions import repository as r
     from docs_index.snapshot import docs_search, load_snapshot
-    from forum.suggestions.service import Query, rank_docs, unfinished_word
+    from forum.suggestions.drafts import completed_draft, unfinished_word
+    from forum.suggestions.service import Query, rank_docs
 
     engine = db.create_engine(settings.database_url, pool_size=2)
     sessionmaker = db.create_sessionmaker(engine)
     pool, terms, ef = settings.suggestions_candidates, settings.suggestions_max_terms, settings.embedding_ef_search
-    names = ("encode", "questions_text_sql", "questions_vector_sql", "docs_read_sql", "docs_rank", "floor")
+    names = ("draft_sql", "encode", "questions_text_sql", "questions_vector_sql", "docs_read_sql", "docs_rank", "floor")
     out: dict[str, list] = {name: [] for name in names} | {"vectors": []}
 
     def since(t0: float) -> float:
@@ -206,10 +208,13 @@ async def measure_floor(settings, texts: list[str]) -> dict[str, list[float]]:
         await session.commit()
         for subject in texts:
             text = question_text(subject, "")
-            # The endpoint reads the subject's last word as still being typed, so the floor does too.
+            # The endpoint reads the subject's last word as still being typed, so the floor does too:
+            # it completes that word before encoding, and reads it as the words it begins in full text.
             typing = unfinished_word(subject, None)
             t0 = time.perf_counter()
-            vector = embedder.encode([text])[0]
+            completed, _ = await completed_draft(session, model, subject, None)
+            draft_ms, t0 = since(t0), time.perf_counter()
+            vector = embedder.encode([question_text(completed, "")])[0]
             encode = since(t0)
             out["vectors"].append(vector)
             # One transaction per query, as a request has.
@@ -225,8 +230,8 @@ async def measure_floor(settings, texts: list[str]) -> dict[str, list[float]]:
             await rank_docs(session, settings, query, limit=pool, found=found)
             d_rank_ms = since(t0)
             await session.commit()
-            floor = d_read_ms + max(encode, q_text_ms) + max(q_vector_ms, d_rank_ms)
-            for name, value in zip(names, (encode, q_text_ms, q_vector_ms, d_read_ms, d_rank_ms, floor)):
+            floor = draft_ms + d_read_ms + max(encode, q_text_ms) + max(q_vector_ms, d_rank_ms)
+            for name, value in zip(names, (draft_ms, encode, q_text_ms, q_vector_ms, d_read_ms, d_rank_ms, floor)):
                 out[name].append(value)
     await engine.dispose()
     return out
@@ -303,15 +308,16 @@ def main(argv: list[str] | None = None) -> int:
     throughput = encoding_throughput(get_embedder(settings), texts * 2)
 
     def row(name: str, values: list[float]) -> str:
-        return f"| {name:<34} | {percentile(values, 0.5):8.1f} | {percentile(values, 0.95):8.1f} | {len(values):5d} |"
+        return f"| {name:<40} | {percentile(values, 0.5):8.1f} | {percentile(values, 0.95):8.1f} | {len(values):5d} |"
 
     lines = [
         f"POST /api/v1/suggestions at {args.questions:,} questions, docs: {info['docs']}, {os.cpu_count()} CPUs",
-        "| measurement                        |  p50 ms  |  p95 ms  |     n |",
-        "|------------------------------------|----------|----------|-------|",
+        "| measurement                              |  p50 ms  |  p95 ms  |     n |",
+        "|------------------------------------------|----------|----------|-------|",
         row("endpoint, concurrency 1", c1),
         row("endpoint, concurrency 16", c16),
         row("floor (conc. 1)", floor),
+        row("  draft's last word: token and words SQL", parts["draft_sql"]),
         row("  encoding", parts["encode"]),
         row("  questions: full-text SQL", parts["questions_text_sql"]),
         row("  questions: vector SQL and rows", parts["questions_vector_sql"]),

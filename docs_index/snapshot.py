@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import asyncio
 from bisect import bisect_left
-from collections import OrderedDict
+import re
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.embeddings.repository import ModelRow
-from forum.suggestions.retrieval import BM25_B, BM25_K1
+from forum.suggestions.retrieval import BM25_B, BM25_K1, WordCounts
 
 from . import store
 
@@ -34,6 +35,8 @@ from . import store
 HEADING_BOOST = 1.0
 #: The most words an unfinished one is read as ("rep" -> replay, report, ...): the most frequent ones.
 MAX_COMPLETIONS = 20
+#: A word as drafts.unfinished_word reads one.
+WORD = re.compile(r"\w+")
 #: Copies kept per process: the current one, and one more while two databases or two models are in use.
 _KEEP = 2
 
@@ -80,6 +83,8 @@ class DocsSnapshot:
     has_body: np.ndarray  # bool
     has_heading: np.ndarray
     vocabulary: list[str] = field(default_factory=list)  # the postings' lexemes, sorted
+    words: dict[str, int] = field(default_factory=dict)  # each word as written (lower case): how many chunks hold it
+    word_list: list[str] = field(default_factory=list)  # the same words, sorted
     excerpts: dict[int, str] = field(default_factory=dict)  # filled as chunks are shown
 
     @classmethod
@@ -127,6 +132,7 @@ class DocsSnapshot:
             has_body=present["body"],
             has_heading=present["heading"],
             vocabulary=sorted(by_lexeme),
+            **_words(chunks),
         )
 
     def _best(self, scores: np.ndarray, candidates: np.ndarray, limit: int) -> np.ndarray:
@@ -152,6 +158,18 @@ class DocsSnapshot:
         found = sorted(found, reverse=True)[:MAX_COMPLETIONS]
         total = sum(df for df, _ in found)
         return [(lexeme, df / total) for df, lexeme in found]
+
+    def word_counts(self, word: str, *, limit: int) -> WordCounts:
+        """How many chunks hold `word` (lower case), and the `limit` commonest longer words it begins."""
+        start = bisect_left(self.word_list, word)
+        longer = []
+        for other in self.word_list[start:]:
+            if not other.startswith(word):
+                break
+            if other != word:
+                longer.append((self.words[other], other))
+        longer = sorted(longer, key=lambda found: (-found[0], found[1]))[:limit]
+        return WordCounts(len(self.ids), self.words.get(word, 0), [(other, n) for n, other in longer])
 
     def bm25(self, lexemes: Sequence[str], *, limit: int, with_title: bool = False, unfinished: str | None = None) -> list[TextHit]:
         """Chunks holding any of `lexemes`, best BM25 first. `unfinished`, one of `lexemes` (the word
@@ -196,6 +214,14 @@ class DocsSnapshot:
         known = (self.ids[positions] == wanted) & np.isfinite(scores[positions]) if len(self.ids) else np.zeros(len(wanted), dtype=bool)
         similarities = dict(zip(wanted[known].tolist(), scores[positions[known]].tolist()))
         return VectorHits(nearest_ids.tolist(), similarities)
+
+
+def _words(chunks: Sequence) -> dict:
+    """The words of the chunks' text, headings and page titles as written, with how many chunks hold each."""
+    counts: Counter[str] = Counter()
+    for c in chunks:
+        counts.update(set(WORD.findall(f"{c['title']} {' '.join(c['heading_path'] or [])} {c['text']}".lower())))
+    return {"words": dict(counts), "word_list": sorted(counts)}
 
 
 @dataclass(frozen=True)
@@ -248,6 +274,11 @@ async def _snapshot(session: AsyncSession, model: ModelRow, token: str) -> DocsS
         if _loading.get(key, (None, None))[1] is done:
             del _loading[key]
         done.set()
+
+
+async def current_snapshot(session: AsyncSession, model: ModelRow) -> DocsSnapshot:
+    """The snapshot of the index as it is now (read again when it has changed)."""
+    return await _snapshot(session, model, await store.index_token(session))
 
 
 async def docs_search(

@@ -7,9 +7,10 @@ chunks: they are reduced to pages in rank order (a page counts at the rank of it
 page-level Recall@5 and MRR are computed against the pages the tutorial links to that exist in the
 corpus.
 
-Two more rows show the suggestions while a title is still being typed: titles whose last word has at
-least runner.CUT_MIN_LETTERS letters, cut inside it (runner.CUT_FRACTION of its letters kept), ranked by the hybrid
-with the unfinished word read whole, then read as the words it begins (as POST /suggestions does).
+Three more rows show the suggestions while a title is still being typed: the titles whose last word
+has at least runner.CUT_MIN_LETTERS letters, ranked by the hybrid whole, then cut inside that word
+(runner.CUT_FRACTION of its letters kept) with the cut word read whole, then read as POST
+/suggestions reads a draft (forum/suggestions/drafts.py).
 """
 
 from __future__ import annotations
@@ -123,6 +124,10 @@ async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict
                 ranked = [await ranked_pages(session, ctx.settings, t, pages, systems=retrievers) for t in queries]
                 results[name] = score(ranked, queries)
             typing = typed_titles(queries)
+            # The same titles whole first: what the cut ones would find once typed to the end.
+            cut_ones = {t.tutorial for t in typing}
+            whole = [t for t in queries if t.tutorial in cut_ones]
+            results["hybrid, the same titles whole"] = score([await ranked_pages(session, ctx.settings, t, pages) for t in whole], whole)
             for name, as_typed in (("hybrid, cut mid-word", False), ("hybrid, cut mid-word, as typed", True)):
                 ranked = [await ranked_pages(session, ctx.settings, t, pages, as_typed=as_typed) for t in typing]
                 results[name] = score(ranked, typing)

@@ -7,9 +7,10 @@ other questions (the query question itself excluded) by the product's scorer, th
 depth the product ranks (settings.suggestions_candidates, 40): an original ranked lower counts as
 missed. With one relevant question per query, MAP equals MRR; both are printed as the issue asks.
 
-Two more rows show the suggestions while a subject is still being typed: the duplicates' titles cut
-inside their last word (forum.evals.runner.cut_inside_last_word), no body yet, ranked by the hybrid
-with that word read whole, then read as the words it begins (as POST /suggestions does).
+Three more rows show the suggestions while a subject is still being typed: the duplicates' titles
+whose last word is long enough, no body yet, ranked by the hybrid whole, then cut inside that word
+(forum.evals.runner.cut_inside_last_word) with the cut word read whole, then read as POST
+/suggestions reads a draft (forum/suggestions/drafts.py).
 """
 
 from __future__ import annotations
@@ -85,8 +86,8 @@ async def rankings(
 async def typed_rankings(
     session: AsyncSession, settings: Settings, typed: Sequence[tuple[DuplicatePair, str]], *, as_typed: bool
 ) -> list[list[bool]]:
-    """The hybrid for each pair's duplicate title cut inside its last word, as a subject paused mid-word
-    (no body yet), with that word read whole or, `as_typed`, as the words it begins."""
+    """The hybrid for each pair's duplicate title (cut inside its last word, as a subject paused
+    mid-word), no body yet, with that word read whole or, `as_typed`, as the draft is read (drafts.py)."""
     out = []
     for pair, subject in typed:
         query = await encode_query(session, settings, subject, None, as_typed=as_typed)
@@ -128,6 +129,9 @@ async def run(directory: str | Path, settings: Settings) -> tuple[dict[str, dict
             titles = {q.id: q.title for q in data.questions}
             cut = [(p, typed) for p in pairs if (typed := cut_inside_last_word(titles[p.question_id])) is not None]
             if cut:
+                # The same titles whole first: what the cut ones would find once typed to the end.
+                whole = [(p, titles[p.question_id]) for p, _ in cut]
+                relevance["hybrid, the same titles whole"] = await typed_rankings(session, ctx.settings, whole, as_typed=False)
                 for name, as_typed in (("hybrid, title cut mid-word", False), ("hybrid, title cut mid-word, as typed", True)):
                     relevance[name] = await typed_rankings(session, ctx.settings, cut, as_typed=as_typed)
     results = {name: score(lists) for name, lists in relevance.items()}

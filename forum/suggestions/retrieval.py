@@ -19,6 +19,16 @@ BM25_B = 0.75
 
 
 @dataclass(frozen=True)
+class WordCounts:
+    """How many of `total` items (questions, or docs chunks) hold a typed word, and the commonest
+    words it begins: what a draft's unfinished word is completed from (forum/suggestions/drafts.py)."""
+
+    total: int
+    exact: int  # the typed word itself
+    longer: list[tuple[str, int]]  # commonest first
+
+
+@dataclass(frozen=True)
 class FusionWeights:
     # Chosen on the dev data (see README "Evaluations"); settings override them. A small k makes
     # the top ranks of each list count most: the vector list is the stronger one, BM25 (whose

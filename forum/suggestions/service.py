@@ -7,7 +7,6 @@ cache and `forum eval` all rank through them.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from forum.models import Profile, Question
 from forum.questions.schemas import excerpt
 from forum.settings import Settings
 from forum.suggestions import repository
+from forum.suggestions.drafts import completed_draft, unfinished_word
 from forum.suggestions.retrieval import Candidate, FusionWeights, fuse, fusion_weights, max_score
 from forum.suggestions.schemas import DocSuggestion, QuestionSuggestion, SuggestionsOut
 
@@ -54,29 +54,11 @@ class Query:
     unfinished_word: str = ""  # see unfinished_word()
 
 
-def unfinished_word(subject: str, body: str | None) -> str:
-    """The word the asker is still typing: the end of the field they type in (the body once it has
-    text), when that field ends inside a word. Sent as typed, "flags flick" ends inside "flick" and
-    "flags flick " does not."""
-    typing = body if body and body.strip() else subject
-    word = re.search(r"\w+$", typing)
-    # One letter begins too many words to say anything (and to list them all on every keystroke).
-    return word.group() if word and len(word.group()) >= 2 else ""
-
-
 async def _encode(embedder: Embedder, text: str, subject: str) -> tuple[np.ndarray, np.ndarray]:
     # While only the subject is typed, the whole question is the subject: one forward pass, not two.
     subject = subject.strip() or text
     vectors = await embedder.aencode([text] if subject == text else [text, subject])
     return vectors[0], vectors[-1]
-
-
-async def encode_query(session: AsyncSession, settings: Settings, subject: str, body: str | None, *, as_typed: bool = False) -> Query:
-    """`as_typed`: as start_query."""
-    text = question_text(subject, body or "")
-    model, embedder = await active_embedder(session, settings)
-    vector, subject_vector = await _encode(embedder, text, subject)
-    return Query(text, vector, subject_vector, model, unfinished_word(subject, body) if as_typed else "")
 
 
 @dataclass(frozen=True)
@@ -99,6 +81,13 @@ async def _encoded(query: Query | PendingQuery) -> Query:
     return await query.encoded() if isinstance(query, PendingQuery) else query
 
 
+async def _encoding(session: AsyncSession, embedder: Embedder, model: ModelRow, subject: str, body: str | None, as_typed: bool):  # noqa: ANN202
+    """The encoding of the query's vectors, started; a draft is embedded with its unfinished word completed (drafts.py)."""
+    if as_typed:
+        subject, body = await completed_draft(session, model, subject, body)
+    return asyncio.ensure_future(_encode(embedder, question_text(subject, body or ""), subject))
+
+
 async def start_query(
     session: AsyncSession, settings: Settings, subject: str, body: str | None, *, as_typed: bool = False
 ) -> PendingQuery:
@@ -106,7 +95,12 @@ async def start_query(
     text = question_text(subject, body or "")
     model, embedder = await active_embedder(session, settings)
     typing = unfinished_word(subject, body) if as_typed else ""
-    return PendingQuery(text, model, asyncio.ensure_future(_encode(embedder, text, subject)), typing)
+    return PendingQuery(text, model, await _encoding(session, embedder, model, subject, body, as_typed), typing)
+
+
+async def encode_query(session: AsyncSession, settings: Settings, subject: str, body: str | None, *, as_typed: bool = False) -> Query:
+    """`as_typed`: as start_query."""
+    return await (await start_query(session, settings, subject, body, as_typed=as_typed)).encoded()
 
 
 def _text_rankings(hits: Sequence[repository.TextHit]) -> dict[str, list[int]]:

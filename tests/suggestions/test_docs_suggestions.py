@@ -77,6 +77,17 @@ async def test_docs_sections_are_suggested_with_anchor_links(client, db_session,
     assert unrelated["docs"] == [], "weak docs matches are left out"
 
 
+async def test_a_subject_paused_inside_a_word_finds_the_section_of_the_word(client, db_session, embedder, tmp_path):
+    async def load(model):
+        return embedder
+
+    await index_docs(db_session, write_tree(tmp_path), load_embedder=load)
+
+    docs = (await client.post("/api/v1/suggestions", json={"subject": "how do I bootstr"})).json()["docs"]
+
+    assert docs and docs[0]["url"].startswith("/docs/feature-flags/bootstrapping"), docs
+
+
 async def test_a_committed_reindex_reaches_the_next_request(test_settings, committed_sessionmaker, embedder, tmp_path):
     """Each process keeps the docs index in memory; a re-index by another process (committed here
     through another session) is what the very next request suggests."""

@@ -71,6 +71,8 @@ async def test_the_vocabulary_is_counted_again_on_a_schedule(db_session, run_job
 
     counted = (await db_session.execute(text("SELECT questions FROM question_vocabulary WHERE lexeme = 'heatmap'"))).scalar()
     assert counted == 1
+    as_written = await repository.question_word_counts(db_session, "heatm", limit=4)
+    assert as_written.longer == [("heatmaps", 1)], "the words as written too, for completing a draft's last word"
     following = (
         await db_session.scalars(select(Job).where(Job.kind == "suggestions_vocabulary", Job.status == "queued"))
     ).all()
