@@ -225,6 +225,15 @@ class SpamReport(Base):
     __table_args__ = (
         CheckConstraint("(question_id IS NULL) <> (reply_id IS NULL)", name="one_target"),
         Index("ix_spam_reports_open", "created_at", postgresql_where=text("resolved_at IS NULL")),
+        # One open report per reporter and post (migration 0013): repeats return the open one.
+        Index(
+            "ux_spam_reports_open_question", "reporter_id", "question_id", unique=True,
+            postgresql_where=text("resolved_at IS NULL AND question_id IS NOT NULL"),
+        ),
+        Index(
+            "ux_spam_reports_open_reply", "reporter_id", "reply_id", unique=True,
+            postgresql_where=text("resolved_at IS NULL AND reply_id IS NOT NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("profiles.id", ondelete="SET NULL"))

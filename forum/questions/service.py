@@ -19,6 +19,7 @@ from forum.questions import repository
 from forum.questions.repository import ListFilters
 from forum.questions.schemas import ModerationIn, QuestionIn, QuestionPatch
 from forum.slugs import slugify
+from forum.topics import repository as moderation
 from forum.suggestions import repository as suggestions
 
 
@@ -226,7 +227,4 @@ async def follow(session: AsyncSession, viewer: Profile, ref: str, following: bo
 
 async def report(session: AsyncSession, viewer: Profile, ref: str, reason: str) -> SpamReport:
     question, _ = await find_visible(session, ref, viewer)
-    spam_report = SpamReport(reporter_id=viewer.id, question_id=question.id, reason=reason)
-    session.add(spam_report)
-    await session.flush()
-    return spam_report
+    return await moderation.add_report(session, viewer.id, reason, question_id=question.id)

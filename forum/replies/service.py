@@ -17,6 +17,7 @@ from forum.questions import service as question_rules
 from forum.replies import repository
 from forum.replies.schemas import ReplyIn, ReplyPatch
 from forum.support import clock as support_clock
+from forum.topics import repository as moderation
 
 
 def can_see(reply: Reply, viewer: Profile | None) -> bool:
@@ -123,7 +124,4 @@ async def retract(session: AsyncSession, viewer: Profile, reply_id: int) -> tupl
 
 async def report(session: AsyncSession, viewer: Profile, reply_id: int, reason: str) -> SpamReport:
     reply = await find_visible(session, reply_id, viewer)
-    spam_report = SpamReport(reporter_id=viewer.id, reply_id=reply.id, reason=reason)
-    session.add(spam_report)
-    await session.flush()
-    return spam_report
+    return await moderation.add_report(session, viewer.id, reason, reply_id=reply.id)

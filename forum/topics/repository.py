@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.models import Question, QuestionTopic, Reply, SpamReport, Team, Topic, TopicGroup
@@ -67,3 +68,24 @@ async def open_reports(session: AsyncSession, include_resolved: bool, limit: int
 
 async def report_by_id(session: AsyncSession, report_id: int) -> SpamReport | None:
     return await session.get(SpamReport, report_id)
+
+
+async def add_report(session: AsyncSession, reporter_id: int, reason: str, *, question_id: int | None = None, reply_id: int | None = None) -> SpamReport:
+    """A new open report, or the reporter's open report of the same post if there is one: reporting
+    twice does not put the post in the moderators' queue twice."""
+    target = "question_id" if question_id is not None else "reply_id"
+    inserted = await session.scalar(
+        insert(SpamReport)
+        .values(reporter_id=reporter_id, question_id=question_id, reply_id=reply_id, reason=reason)
+        .on_conflict_do_nothing(index_elements=["reporter_id", target], index_where=text(f"resolved_at IS NULL AND {target} IS NOT NULL"))
+        .returning(SpamReport.id)
+    )
+    if inserted is not None:
+        return await session.get_one(SpamReport, inserted)
+    return await session.scalar(
+        select(SpamReport).where(
+            SpamReport.reporter_id == reporter_id,
+            SpamReport.resolved_at.is_(None),
+            SpamReport.question_id == question_id if question_id is not None else SpamReport.reply_id == reply_id,
+        )
+    )

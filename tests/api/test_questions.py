@@ -246,6 +246,24 @@ async def test_spam_reports_reach_moderators_only(client, db_session):
     assert (await client.get("/api/v1/moderation/reports", headers=auth(mod))).json() == []
 
 
+async def test_reporting_twice_puts_a_post_in_the_queue_once(client, db_session):
+    asker, reporter, other = [await make_profile(db_session) for _ in range(3)]
+    mod = await make_profile(db_session, role="moderator")
+    q = await ask(client, asker, subject="Buy cheap watches", body="http://spam.example")
+    url = f"/api/v1/questions/{q['id']}/report"
+
+    first = (await client.post(url, json={"reason": "spam"}, headers=auth(reporter))).json()
+    again = (await client.post(url, json={"reason": "spam!!"}, headers=auth(reporter))).json()
+    await client.post(url, json={"reason": "scam"}, headers=auth(other))
+
+    assert again["id"] == first["id"] and again["reason"] == "spam", "the open report, unchanged"
+    reports = (await client.get("/api/v1/moderation/reports", headers=auth(mod))).json()
+    assert sorted(x["reason"] for x in reports) == ["scam", "spam"], "one per reporter"
+    await client.post(f"/api/v1/moderation/reports/{first['id']}/resolve", headers=auth(mod))
+    after = (await client.post(url, json={"reason": "still spam"}, headers=auth(reporter))).json()
+    assert after["id"] != first["id"], "once resolved, a new report opens the case again"
+
+
 async def test_honeypot_question_is_rejected(client, db_session):
     asker = await make_profile(db_session)
     r = await client.post("/api/v1/questions", json={"subject": "S", "body": "B", "website": "x"}, headers=auth(asker))

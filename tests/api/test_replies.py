@@ -133,8 +133,10 @@ async def test_report_a_reply(client, db_session):
     q = await make_question(db_session, asker)
     bad = await reply(client, q.id, spammer, "cheap pills")
     assert (await client.post(f"/api/v1/replies/{bad['id']}/report", json={}, headers=auth(asker))).status_code == 201
+    assert (await client.post(f"/api/v1/replies/{bad['id']}/report", json={}, headers=auth(asker))).status_code == 201
     reports = (await client.get("/api/v1/moderation/reports", headers=auth(mod))).json()
     assert reports[0]["reply_id"] == bad["id"] and reports[0]["excerpt"] == "cheap pills"
+    assert len(reports) == 1, "reported twice by the same person, listed once"
 
 
 async def test_reply_to_missing_or_hidden_question_is_404(client, db_session):
