@@ -61,8 +61,12 @@ async def completed_draft(session: AsyncSession, model: ModelRow, subject: str, 
     if not word:
         return subject, body
     typed = word.lower()
-    docs = await current_snapshot(session, model)
-    sources = [docs.word_counts(typed, limit=LONGER_WORDS), await repository.question_word_counts(session, typed, limit=LONGER_WORDS)]
+    docs = (await current_snapshot(session, model)).word_counts(typed, limit=LONGER_WORDS)
+    sources = [docs]
+    # A word the docs use often enough stays whatever the questions say (no longer word can reach
+    # FINISHED_WORD_ODDS times its share: two sources give a share of 2 at most), so their read is skipped.
+    if not (docs.total and FINISHED_WORD_ODDS * docs.exact / docs.total >= 2):
+        sources.append(await repository.question_word_counts(session, typed, limit=LONGER_WORDS))
     best = likeliest_word(typed, sources)
     if best == typed:
         return subject, body
