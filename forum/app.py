@@ -60,12 +60,22 @@ def _preload_embedder(settings: Settings) -> None:
         log.warning("could not load the embedding model %s at start-up", settings.embedding_model, exc_info=True)
 
 
-async def _preload_docs_index(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    try:
-        async with sessionmaker() as session:
-            await load_docs_index(session)
-    except Exception:  # noqa: BLE001 - the first suggestion request reads it instead
-        log.warning("could not read the docs index at start-up", exc_info=True)
+async def _keep_docs_index_loaded(sessionmaker: async_sessionmaker[AsyncSession], check_seconds: float) -> None:
+    """Reads the docs index into memory at start-up, then again whenever it has changed (checked every
+    `check_seconds`, one small query), so suggestion requests find it there."""
+    failed_before = False
+    while True:
+        try:
+            async with sessionmaker() as session:
+                await load_docs_index(session)
+            failed_before = False
+        except Exception:  # noqa: BLE001 - the next suggestion request reads it instead
+            if not failed_before:  # once per outage, not every few seconds
+                log.warning("could not read the docs index", exc_info=True)
+            failed_before = True
+        if check_seconds <= 0:
+            return
+        await asyncio.sleep(check_seconds)
 
 
 def create_app(settings: Settings | None = None, sessionmaker: async_sessionmaker[AsyncSession] | None = None) -> Litestar:
@@ -81,9 +91,10 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
             engine = db.create_engine(db.resolve_database_url(settings), settings.db_pool_size, hnsw_ef_search=settings.embedding_ef_search)
             state.engine = engine
             state.sessionmaker = db.create_sessionmaker(engine)
-            # Read the docs index into memory (suggestions search it there) now rather than in the first
-            # suggestion request. Not with the tests' sessionmaker: its one connection is the test's.
-            preloads.append(asyncio.create_task(_preload_docs_index(state.sessionmaker)))
+            # Read the docs index into memory (suggestions search it there) now and after each change,
+            # rather than in the first suggestion request after it. Not with the tests' sessionmaker:
+            # its one connection is the test's.
+            preloads.append(asyncio.create_task(_keep_docs_index_loaded(state.sessionmaker, settings.docs_index_check_seconds)))
         state.view_counter = ViewCounter(state.sessionmaker, settings.view_flush_seconds)
         await state.view_counter.start()
         # Load the embedding model now, off the event loop, rather than in the first suggestion
@@ -99,7 +110,7 @@ def create_app(settings: Settings | None = None, sessionmaker: async_sessionmake
             yield
         finally:
             for preload in preloads:
-                preload.cancel()  # a no-op once loaded
+                preload.cancel()  # stops the docs index checks; a no-op for a load that is done
             # Before the engine closes: a docs read still running holds one of its connections.
             await asyncio.gather(*preloads, return_exceptions=True)
             if worker is not None:

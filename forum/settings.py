@@ -96,6 +96,10 @@ class Settings:
     # How often the questions' vocabulary (its lexemes and their counts, which weigh the completions
     # of the word still being typed) is counted again, by a job; 0 stops the schedule.
     suggestions_vocabulary_refresh_minutes: float = 60.0
+    # How often each API process checks whether the docs index changed (a re-index by another process)
+    # and reads it again, so the next suggestion request does not wait 0.2-0.6 s for it; 0 leaves the
+    # read to that request.
+    docs_index_check_seconds: float = 5.0
 
     # -- Integrations (forum/integrations): Zendesk tickets, Slack announcements, outgoing webhooks --
     # Links in announcements, tickets and webhook bodies point at the website, not at this API:

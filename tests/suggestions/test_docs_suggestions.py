@@ -159,6 +159,42 @@ async def test_the_api_reads_the_docs_index_as_it_starts(test_settings, monkeypa
         assert list(docs_snapshot._snapshots), "the docs index was read at start-up"
 
 
+async def test_the_api_reads_a_changed_docs_index_before_anyone_asks(test_settings, committed_sessionmaker, embedder, tmp_path, monkeypatch):
+    """A re-index by another process: each API process notices within docs_index_check_seconds and
+    reads it, so the next person typing a question does not wait for that read."""
+    import asyncio
+    from collections import OrderedDict
+    from dataclasses import replace
+
+    from docs_index import snapshot as docs_snapshot
+    from docs_index import store
+    from forum.app import create_app
+
+    async def load(model):
+        return embedder
+
+    async def loaded(token: str) -> bool:
+        for _ in range(200):
+            if any(key[0] == token for key in docs_snapshot._snapshots):
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    monkeypatch.setattr(docs_snapshot, "_snapshots", OrderedDict())
+    app = create_app(replace(test_settings, docs_index_check_seconds=0.1))
+    try:
+        async with app.lifespan():
+            async with committed_sessionmaker() as session:
+                assert await loaded(await store.index_token(session)), "read at start-up"
+            async with committed_sessionmaker() as session, session.begin():
+                await index_docs(session, write_tree(tmp_path), load_embedder=load)
+            async with committed_sessionmaker() as session:
+                assert await loaded(await store.index_token(session)), "read again after the re-index, with no request"
+    finally:
+        async with committed_sessionmaker() as session, session.begin():
+            await session.execute(text("DELETE FROM docs_pages WHERE path = ANY(:paths)"), {"paths": list(PAGES)})
+
+
 async def test_a_section_repeated_word_for_word_on_two_pages_is_suggested_once(client, db_session, embedder, tmp_path):
     async def load(model):
         return embedder
