@@ -276,11 +276,6 @@ async def _snapshot(session: AsyncSession, model: ModelRow, token: str) -> DocsS
         done.set()
 
 
-async def current_snapshot(session: AsyncSession, model: ModelRow) -> DocsSnapshot:
-    """The snapshot of the index as it is now (read again when it has changed)."""
-    return await _snapshot(session, model, await store.index_token(session))
-
-
 async def docs_search(
     session: AsyncSession, model: ModelRow, query_text: str, *, max_terms: int, unfinished_word: str = ""
 ) -> DocsSearch:

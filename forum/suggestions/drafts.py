@@ -18,8 +18,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from docs_index.snapshot import current_snapshot
-from forum.embeddings.repository import ModelRow
+from docs_index.snapshot import DocsSnapshot
 from forum.suggestions import repository
 from forum.suggestions.retrieval import WordCounts
 
@@ -55,13 +54,12 @@ def likeliest_word(typed: str, sources: Sequence[WordCounts]) -> str:
     return best if longer[best] > FINISHED_WORD_ODDS * as_typed else typed
 
 
-async def completed_draft(session: AsyncSession, model: ModelRow, subject: str, body: str | None) -> tuple[str, str | None]:
-    """The draft with its unfinished word completed (unchanged when it has none, or none is likelier)."""
-    word = unfinished_word(subject, body)
-    if not word:
-        return subject, body
+async def completed_draft(
+    session: AsyncSession, docs_index: DocsSnapshot, subject: str, body: str | None, word: str
+) -> tuple[str, str | None]:
+    """The draft with `word`, its unfinished_word, completed (unchanged when no word is likelier)."""
     typed = word.lower()
-    docs = (await current_snapshot(session, model)).word_counts(typed, limit=LONGER_WORDS)
+    docs = docs_index.word_counts(typed, limit=LONGER_WORDS)
     sources = [docs]
     # A word the docs use often enough stays whatever the questions say (no longer word can reach
     # FINISHED_WORD_ODDS times its share: two sources give a share of 2 at most), so their read is skipped.

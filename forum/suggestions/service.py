@@ -70,6 +70,7 @@ class PendingQuery:
     model: ModelRow
     encoding: asyncio.Future[tuple[np.ndarray, np.ndarray]]
     unfinished_word: str = ""
+    docs: DocsSearch | None = None  # read by start_query when it completed the unfinished word
 
     async def encoded(self) -> Query:
         # Shielded: both sides wait for the same encoding, and one being cancelled must not cancel it.
@@ -81,13 +82,6 @@ async def _encoded(query: Query | PendingQuery) -> Query:
     return await query.encoded() if isinstance(query, PendingQuery) else query
 
 
-async def _encoding(session: AsyncSession, embedder: Embedder, model: ModelRow, subject: str, body: str | None, as_typed: bool):  # noqa: ANN202
-    """The encoding of the query's vectors, started; a draft is embedded with its unfinished word completed (drafts.py)."""
-    if as_typed:
-        subject, body = await completed_draft(session, model, subject, body)
-    return asyncio.ensure_future(_encode(embedder, question_text(subject, body or ""), subject))
-
-
 async def start_query(
     session: AsyncSession, settings: Settings, subject: str, body: str | None, *, as_typed: bool = False
 ) -> PendingQuery:
@@ -95,7 +89,15 @@ async def start_query(
     text = question_text(subject, body or "")
     model, embedder = await active_embedder(session, settings)
     typing = unfinished_word(subject, body) if as_typed else ""
-    return PendingQuery(text, model, await _encoding(session, embedder, model, subject, body, as_typed), typing)
+    docs = None
+    embedded_text, embedded_subject = text, subject
+    if typing:
+        # The full text reads the unfinished word as typed; the embedding gets it completed from the
+        # docs' and questions' words (drafts.py), so the docs index is read first, here, once.
+        docs = await _docs_search(session, settings, model, text, typing)
+        embedded_subject, embedded_body = await completed_draft(session, docs.snapshot, subject, body, typing)
+        embedded_text = question_text(embedded_subject, embedded_body or "")
+    return PendingQuery(text, model, asyncio.ensure_future(_encode(embedder, embedded_text, embedded_subject)), typing, docs)
 
 
 async def encode_query(session: AsyncSession, settings: Settings, subject: str, body: str | None, *, as_typed: bool = False) -> Query:
@@ -175,11 +177,15 @@ async def rank_questions(
     return _fused(found, text_hits, systems, weights, limit)
 
 
+async def _docs_search(session: AsyncSession, settings: Settings, model: ModelRow, text: str, unfinished: str) -> DocsSearch:
+    return await docs_search(session, model, text, max_terms=settings.suggestions_max_terms, unfinished_word=unfinished)
+
+
 async def find_docs(session: AsyncSession, settings: Settings, query: Query | PendingQuery) -> DocsSearch:
     """The docs index in memory and the query's lexemes: the one database read docs ranking needs."""
-    return await docs_search(
-        session, query.model, query.text, max_terms=settings.suggestions_max_terms, unfinished_word=query.unfinished_word
-    )
+    if isinstance(query, PendingQuery) and query.docs is not None:
+        return query.docs
+    return await _docs_search(session, settings, query.model, query.text, query.unfinished_word)
 
 
 async def load_docs_index(session: AsyncSession) -> None:
