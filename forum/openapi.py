@@ -6,7 +6,7 @@ details instead (forum.errors). Litestar has no setting for that schema, but a h
 replace its error responses status by status; this plugin fills them in as routes are registered, from
 what each handler shows:
 
-- 400 where it takes input (a body, path or query parameters), 413 where it takes a body;
+- 400 where it takes input (a body, path or query parameters), 413 and 415 where it takes a body;
 - 401 and 403 where it needs a signed-in `user` (roles and authorship are checked on it), 401 where it
   takes an optional `viewer` (a bad token is refused, not taken for anonymous);
 - 404 where the path names something;
@@ -39,6 +39,7 @@ DESCRIPTIONS = {
     404: "What the path names does not exist or is hidden from you",
     409: "Conflicts with the current state (already exists, already done, or edited meanwhile)",
     413: "The request body is larger than the server accepts",
+    415: "The request body was not sent as JSON (Content-Type: application/json)",
     422: "A field names something that does not exist or cannot be used here; `errors` names it",
     429: "Too many requests: retry after the number of seconds in Retry-After",
 }
@@ -58,7 +59,7 @@ def _error_statuses(handler: HTTPRouteHandler, kwargs: KwargsModel) -> set[int]:
     signature = handler.parsed_fn_signature.parameters
     statuses = {exc.status_code for exc in handler.raises or ()}
     if "data" in signature:
-        statuses |= {400, 413}
+        statuses |= {400, 413, 415}
     if kwargs.expected_path_params or kwargs.expected_query_params or kwargs.expected_header_params:
         statuses.add(400)
     if kwargs.expected_path_params:

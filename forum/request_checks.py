@@ -1,5 +1,5 @@
 """What every request must be before a handler reads it, checked once for all routes: a body where the
-handler takes one, JSON that msgspec can decode, and no NUL character in any string.
+handler takes one, sent as JSON and decodable by msgspec, and no NUL character in any string.
 
 PostgreSQL stores no NUL (U+0000) in text or jsonb and fails the statement (a 500), so a NUL in a body
 field, a query parameter or a path segment is refused here with a 400 naming where it is.
@@ -10,11 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, HTTPException
 
 from forum.errors import FieldError
 
 NUL = "\x00"
+
+
+class UnsupportedMediaType(HTTPException):
+    status_code = 415
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _nul_error(field: str, source: str | None = None) -> FieldError:
@@ -63,5 +71,14 @@ async def check_request(request: Request) -> None:
             raise _nul_error(name, "query")
     data = request.route_handler.parsed_fn_signature.parameters.get("data")
     # Litestar would report the missing body as a failed lookup of its parameter: "data: 'data'".
-    if data is not None and data.is_required and not await request.body():
+    if data is None:
+        return
+    body = await request.body()
+    if data.is_required and not body:
         raise ClientException("The request body is required: a JSON object")
+    # Litestar decodes any body as JSON. A form post (curl -d without a Content-Type) or text/plain
+    # would be read as JSON when it happens to parse, which hides a client bug until it doesn't.
+    media_type = request.content_type[0]
+    if body and not _is_json(media_type):
+        sent = f"was sent as {media_type}" if media_type else "has no Content-Type"
+        raise UnsupportedMediaType(f"The request body {sent}; send JSON with Content-Type: application/json")

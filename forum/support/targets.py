@@ -18,6 +18,8 @@ from forum.support.schemas import OrganisationIn, OrganisationPatch, RotationIn,
 
 PRIORITIES = ("high", "medium", "low")
 ASSESS_QUESTION = "assess_question"
+#: How far ahead a rotation can be planned.
+ROTATION_HORIZON = timedelta(weeks=52)
 
 
 def plan_priorities(settings: Settings) -> dict[str, str]:
@@ -83,9 +85,15 @@ async def team_by_slug(session: AsyncSession, slug: str, field: str = "team") ->
 
 async def set_rotation(session: AsyncSession, data: RotationIn) -> tuple[SupportRotation, Team, Profile]:
     team = await team_by_slug(session, data.team)
-    monday = data.week_start or week_start()
+    this_week = week_start()
+    monday = data.week_start or this_week
     if monday.weekday() != 0:
         raise FieldError("week_start", "must be a Monday: rotations run Monday to Sunday")
+    # Routing reads this week's hero only: a past week would change nothing but the record, and a
+    # date years away is a typo.
+    if not this_week <= monday <= this_week + ROTATION_HORIZON:
+        last = this_week + ROTATION_HORIZON
+        raise FieldError("week_start", f"must be this week's Monday ({this_week}) or a later one, up to {last}")
     hero = await session.get(Profile, data.profile_id)
     if hero is None or hero.role not in {Role.SUPPORT, Role.ADMIN}:
         raise UnprocessableError("profile_id", "must be a support engineer or an admin")

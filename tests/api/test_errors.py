@@ -165,3 +165,17 @@ async def test_a_missing_body_is_named_as_the_body(client, db_session):
     assert null["detail"].startswith("body: ")
     assert "JSON" in assert_problem(await client.post("/api/v1/questions", content=b"subject=x", headers=headers), 400)["detail"]
     assert (await client.get("/api/v1/questions")).json()["total"] == 0
+
+
+async def test_a_body_not_sent_as_json_is_415_and_changes_nothing(client, db_session):
+    """`curl -d '{...}'` without a Content-Type sends a form; it is refused, not read as JSON by luck."""
+    asker = await make_profile(db_session)
+    body = b'{"subject": "Flags flicker", "body": "On first load."}'
+    for content_type in ("application/x-www-form-urlencoded", "text/plain", None):
+        headers = auth(asker) | ({"content-type": content_type} if content_type else {})
+        problem = assert_problem(await client.post("/api/v1/questions", content=body, headers=headers), 415)
+        assert "application/json" in problem["detail"]
+    # JSON under its own name or a +json suffix is read.
+    sent = await client.post("/api/v1/questions", content=body, headers=auth(asker) | {"content-type": "application/json; charset=utf-8"})
+    assert sent.status_code == 201, sent.text
+    assert (await client.get("/api/v1/questions")).json()["total"] == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from forum.support.targets import week_start
 from tests.factories import auth
@@ -46,6 +46,15 @@ async def test_weeks_start_on_monday_and_heroes_are_support_engineers(client, wo
         headers=auth(world.engineer),
     )
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "week_start"
+    # Last week's rotation is over, and one two years out is a typo.
+    for week in (week_start() - timedelta(days=7), week_start() + timedelta(weeks=104), date(1, 1, 1)):
+        r = await client.put(
+            "/api/v1/support/rotations",
+            json={"team": world.flags_team.slug, "profile_id": world.hero.id, "week_start": week.isoformat()},
+            headers=auth(world.engineer),
+        )
+        assert r.status_code == 400 and r.json()["errors"][0]["field"] == "week_start", week
+        assert week_start().isoformat() in r.json()["errors"][0]["detail"]
     r = await client.put(
         "/api/v1/support/rotations", json={"team": world.flags_team.slug, "profile_id": world.member.id}, headers=auth(world.engineer)
     )
