@@ -33,6 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import api as bench_api  # noqa: E402
+from bench.database import DB_NAME, prepare_database  # noqa: E402
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would be timed too
 
@@ -276,14 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200, help="requests per concurrency level")
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--database-name", default=bench_api.DB_NAME)
+    parser.add_argument("--database-name", default=DB_NAME)
     parser.add_argument("--warmup", type=int, default=300, help="requests (other texts) run first, unmeasured")
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--refill", action="store_true", help="drop the question vectors and make them again")
     args = parser.parse_args(argv)
     api_args = bench_api.parse_args(["--questions", str(args.questions), "--database-name", args.database_name]
                                     + (["--database-url", args.database_url] if args.database_url else []))
-    _, sa_url, _, seed_info = bench_api.prepare_database(api_args)
+    _, sa_url, _, seed_info = prepare_database(api_args)
 
     from forum.embeddings.service import get_embedder
     from forum.settings import Settings
