@@ -36,6 +36,7 @@ from forum.models import (
 )
 from forum.questions.repository import refresh_status
 from forum.slugs import slugify
+from forum.support.targets import ASSESS_QUESTION
 
 DATA_FILE = Path(__file__).with_name("community.yaml")
 
@@ -242,9 +243,10 @@ async def _question(
         )
     await session.flush()
     await refresh_status(session, question.id)
-    # Only the embedding job of "question.created": announcing, webhooks and support triage are
-    # for new questions, not for a demo history.
+    # Of "question.created", the embedding and the support triage, so the support queue has cases to
+    # show; announcing, webhooks, automated replies and tickets are for new questions, not a history.
     await enqueue(session, EMBED_QUESTION, {"question_id": question.id})
+    await enqueue(session, ASSESS_QUESTION, {"question_id": question.id, "follow_up": False})
     return question
 
 

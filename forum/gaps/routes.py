@@ -95,7 +95,7 @@ class GapController(Controller):
         require_support(user)
         return detail_out(await service.gap_detail(db_session, gap_id), issue_writer.Links.from_settings(settings))
 
-    @post("/{gap_id:int}/dismiss", status_code=200)
+    @post("/{gap_id:int}/dismiss", status_code=200, raises=[ConflictError])
     async def dismiss(self, gap_id: Id64, data: DismissIn, user: Profile, db_session: AsyncSession) -> GapSummary:
         """Not a docs problem: later runs keep it dismissed instead of proposing it again."""
         require_support(user)

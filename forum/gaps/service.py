@@ -198,7 +198,11 @@ async def list_gaps(
 # -- what support does ------------------------------------------------------------------------------
 async def dismiss(session: AsyncSession, viewer: Profile, gap_id: int, reason: str) -> GapRow:
     """Not a docs problem: the gap keeps matching its questions in later runs but is never proposed again."""
-    await get_gap(session, gap_id, for_update=True)
+    gap = await get_gap(session, gap_id, for_update=True)
+    # Both say the gap is settled, in opposite ways: changing one's mind goes through reopen, so
+    # that the history never shows a gap both dismissed and filed.
+    if gap.status == "filed":
+        raise ConflictError(f"Docs gap {gap_id} is filed as {gap.filed_url}; reopen it first to dismiss it")
     await repository.set_status(session, gap_id, "dismissed", actor_id=viewer.id, reason=reason.strip())
     return await get_gap(session, gap_id)
 
@@ -207,6 +211,8 @@ async def mark_filed(session: AsyncSession, viewer: Profile | None, gap_id: int,
     gap = await get_gap(session, gap_id, for_update=True)
     if gap.status == "filed" and gap.filed_url and gap.filed_url != url:
         raise ConflictError(f"Docs gap {gap_id} is already filed as {gap.filed_url}")
+    if gap.status == "dismissed":
+        raise ConflictError(f"Docs gap {gap_id} was dismissed ({gap.dismissed_reason}); reopen it first to file it")
     await repository.set_status(session, gap_id, "filed", actor_id=viewer.id if viewer else None, url=url.strip())
     return await get_gap(session, gap_id)
 

@@ -78,7 +78,7 @@ PATTERNS: dict[str, list[str]] = {
     # The customer's production, or everyone, is affected.
     "outage": [
         r"\b(?:production|prod|site|app|ingestion|checkout|everything|service|website)\b[^.\n]{0,30}\b(?:is|are|went|goes) (?:down|broken)\b",
-        r"\boutage\b|\bdown for\b|\btaking (?:our|the) \w+ down\b|\bdropped to zero\b|\bzero (?:events|persons)\b",
+        r"\b(?:production|prod|website|site|ingestion|checkout)\s+(?:is\s+)?down\b|\boutage\b|\bdown for\b|\btaking (?:our|the) \w+ down\b|\bdropped to zero\b|\bzero (?:events|persons)\b",
         r"\b(?:every|all)(?: \w+){0,2} (?:requests?|flags?|users?|customers?|events|dashboards?|page|pages)\b[^.\n]{0,40}\b(?:fail\w*|returns?|gets?|evaluates?|disabled|time out|stopped|gone|zero|down)\b",
         r"\b(?:nobody|no one)\b[^.\n]{0,30}\b(?:can|could) (?:log ?in|load|access|use)\b|\bcustomers can'?t\b|\brevenue (?:is )?(?:dropping|impact)",
         r"\bwe'?re losing (?:all )?(?:events|data)\b|\blosing (?:all )?events\b",

@@ -13,8 +13,9 @@ from forum.support.targets import ASSESS_QUESTION
 
 @job_handler(ASSESS_QUESTION)
 async def assess_question(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """payload: {"question_id"} from question.created/edited, or from a plan change of the author's organisation."""
-    await service.assess_question(session, current_settings(), int(payload["question_id"]))
+    """payload: {"question_id"} from question.created/edited, or from a plan change of the author's
+    organisation; with "follow_up": false from the demo loader (service.assess_question)."""
+    await service.assess_question(session, current_settings(), int(payload["question_id"]), follow_up=payload.get("follow_up", True))
 
 
 @job_handler(service.AUTO_REPLY)

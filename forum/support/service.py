@@ -76,8 +76,11 @@ async def route(session: AsyncSession, settings: Settings, facts: QuestionFacts,
     return topic_team, None
 
 
-async def assess_question(session: AsyncSession, settings: Settings, question_id: int) -> SupportCase | None:
-    """Create or refresh the question's case. Routing a person chose (claim, hand-over) is kept."""
+async def assess_question(session: AsyncSession, settings: Settings, question_id: int, *, follow_up: bool = True) -> SupportCase | None:
+    """Create or refresh the question's case. Routing a person chose (claim, hand-over) is kept.
+
+    Without `follow_up`, the case is all: no automated reply is queued and no ticket is opened (the
+    demo's history is triaged that way)."""
     facts = await repository.question_facts(session, question_id)
     if facts is None:
         return None  # deleted meanwhile
@@ -113,7 +116,8 @@ async def assess_question(session: AsyncSession, settings: Settings, question_id
             case.state = "responded"
     await session.flush()
     await repository.add_event(session, question_id, "assessed" if new else "reassessed", None, _summary(result, case))
-    await _follow_up(session, settings, case, result)
+    if follow_up:
+        await _follow_up(session, settings, case, result)
     return case
 
 

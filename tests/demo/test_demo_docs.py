@@ -1,6 +1,10 @@
 """`make run` shows docs sections beside the suggested questions: the demo's own docs pages."""
 
+from sqlalchemy import select
+
+from docs_index.indexer import index_docs_with_settings
 from forum.demo.docs_pages import index_demo_docs
+from forum.models import DocsPage
 
 
 async def test_demo_docs_answer_demo_questions_and_leave_the_demo_gap_open(client, db_session, test_settings):
@@ -22,3 +26,14 @@ async def test_indexing_the_demo_docs_again_encodes_nothing(db_session, test_set
     await index_demo_docs(db_session, test_settings)
     again = await index_demo_docs(db_session, test_settings)
     assert again.embedded == 0 and again.pages_parsed == 0
+
+
+async def test_the_demo_docs_never_replace_a_forums_own_docs(db_session, test_settings, tmp_path):
+    """`forum demo load` on a forum whose docs were indexed from its own tree leaves them alone."""
+    (tmp_path / "surveys").mkdir()
+    (tmp_path / "surveys" / "creating.md").write_text("---\ntitle: Creating surveys\n---\n\n## Targeting\n\nShow a survey to some users.\n")
+    own = await index_docs_with_settings(db_session, tmp_path, test_settings)
+    assert own.pages == 1
+
+    assert await index_demo_docs(db_session, test_settings) is None
+    assert list(await db_session.scalars(select(DocsPage.path))) == ["surveys/creating.md"]

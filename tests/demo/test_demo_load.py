@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -11,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.auth import tokens
 from forum.demo.loader import demo_data, load_demo
 from forum.embeddings.repository import EMBED_QUESTION
-from forum.models import Job, Organisation, Profile, Question, QuestionTopic, QuestionVote, Reply, ReplyVote, SpamReport, Topic
+from forum.jobs.worker import Worker
+from forum.models import Job, Organisation, Profile, Question, QuestionTopic, QuestionVote, Reply, ReplyVote, SpamReport, SupportCase, Ticket, Topic
+from forum.support.targets import ASSESS_QUESTION
+from tests.factories import auth
 
 
 async def _questions(session: AsyncSession) -> list[Question]:
@@ -100,11 +104,29 @@ async def test_loading_again_adds_nothing(db_session: AsyncSession) -> None:
     assert await db_session.scalar(select(func.count()).select_from(Question)) == before
 
 
-async def test_demo_questions_get_embedded_but_are_not_announced(db_session: AsyncSession) -> None:
+async def test_demo_questions_get_embedded_and_triaged_but_are_not_announced(db_session: AsyncSession) -> None:
     summary = await load_demo(db_session)
     demo_ids = set(summary.question_ids)
     # Other tests may leave committed jobs behind; only the demo questions' jobs are ours to judge.
     jobs = [job for job in await db_session.scalars(select(Job)) if job.payload.get("question_id") in demo_ids]
     # A demo history must not post 30 "new question" announcements to Slack or to webhooks.
-    assert {job.kind for job in jobs} == {EMBED_QUESTION}
-    assert sorted(job.payload["question_id"] for job in jobs) == sorted(demo_ids)
+    assert {job.kind for job in jobs} == {EMBED_QUESTION, ASSESS_QUESTION}
+    for kind in (EMBED_QUESTION, ASSESS_QUESTION):
+        assert sorted(job.payload["question_id"] for job in jobs if job.kind == kind) == sorted(demo_ids)
+
+
+async def test_the_demo_support_queue_has_cases_but_no_automated_replies_or_tickets(db_session, sessionmaker, test_settings, client):
+    """`make run` shows support engineers a queue to work, without writing into the demo's history."""
+    summary = await load_demo(db_session)
+    settings = dataclasses.replace(test_settings, support_auto_convert=True, support_auto_reply_delay_minutes=0)
+    await Worker(sessionmaker, settings).run_until_idle()
+    support = await db_session.scalar(select(Profile).where(Profile.email == "support@example.com"))
+    r = await client.get("/api/v1/support/queue", params={"page_size": 100}, headers=auth(support))
+    assert r.status_code == 200, r.text
+    queued = {item["question_id"] for item in r.json()["items"]}
+    assert queued and queued <= set(summary.question_ids), "flagged demo questions that wait for a first response"
+    every_case = select(SupportCase).where(SupportCase.question_id.in_(summary.question_ids))
+    cases = list(await db_session.scalars(every_case))
+    assert len(cases) == len(summary.question_ids)
+    assert not [case for case in cases if case.auto_replied]
+    assert await db_session.scalar(select(func.count()).select_from(Ticket)) == 0

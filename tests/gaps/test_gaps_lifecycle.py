@@ -64,6 +64,11 @@ async def test_dismissed_and_filed_gaps_are_not_proposed_again(forum, api, db_se
     )
     assert filed.json()["filed_url"] == "https://github.com/acme/docs/issues/7"
     assert (await api.post(f"/api/v1/gaps/{exports['id']}/filed", json={"url": "https://x.example/1"}, headers=auth(forum.asker))).status_code == 403
+    # Settled one way, a gap is reopened before it is settled the other way.
+    refused = await api.post(f"/api/v1/gaps/{masking['id']}/filed", json={"url": "https://x.example/2"}, headers=auth(forum.support))
+    assert refused.status_code == 409 and "reopen" in refused.json()["detail"]
+    refused = await api.post(f"/api/v1/gaps/{exports['id']}/dismiss", json={"reason": "Not docs"}, headers=auth(forum.support))
+    assert refused.status_code == 409 and "reopen" in refused.json()["detail"]
 
     await forum.ask_all([MASKING[3], *MORE_MASKING], topic=replay_topic)
     await forum.ask("Export cohort persons as CSV", "How can we get the users of a cohort into a CSV?")

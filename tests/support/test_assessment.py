@@ -45,6 +45,8 @@ def test_a_how_to_framing_lowers_weak_signals_but_not_a_reported_problem():
 def test_outages_security_and_data_loss_are_critical_urgency_is_high():
     assert assess("Possible data breach", "A shared link exposes our users' emails.", SETTINGS).severity == "critical"
     assert assess("Events lost", "We lost two days of events after the migration.", SETTINGS).severity == "critical"
+    assert assess("Production down: capture returns 500", "Since the deploy nothing is recorded.", SETTINGS).severity == "critical"
+    assert assess("How do I scroll down in a recording?", "The player only shows the top.", SETTINGS).severity != "critical"
     assert assess("Export fails", "The CSV export fails with 'timeout' and our board meeting is tomorrow.", SETTINGS).severity == "high"
     assert assess("Export fails", "The CSV export fails with 'timeout'.", SETTINGS).severity == "medium"
 
