@@ -247,18 +247,21 @@ async def get_gap(session: AsyncSession, gap_id: int, *, for_update: bool = Fals
 
 
 async def set_status(session: AsyncSession, gap_id: int, status: str, *, actor_id: int | None, reason: str | None = None, url: str | None = None) -> None:
-    """dismissed (with a reason), filed (with the issue URL) or open again; who and when are kept."""
+    """dismissed (with a reason), filed (with the issue URL) or open again; who and when are kept.
+
+    Dismissed and filed exclude each other: entering one clears the other's fields (a reopened gap
+    still shows why it was dismissed or where it was filed, until it is settled again)."""
     await session.execute(
         text(
             "WITH v AS (SELECT CAST(:status AS varchar) AS status, CAST(:reason AS text) AS reason, CAST(:url AS text) AS url, "
             "CAST(:actor AS integer) AS actor) "
             "UPDATE docs_gaps g SET status = v.status, updated_at = now(), "
-            "dismissed_reason = CASE WHEN v.status = 'dismissed' THEN v.reason ELSE g.dismissed_reason END, "
-            "dismissed_by_id = CASE WHEN v.status = 'dismissed' THEN v.actor ELSE g.dismissed_by_id END, "
-            "dismissed_at = CASE WHEN v.status = 'dismissed' THEN now() ELSE g.dismissed_at END, "
-            "filed_url = CASE WHEN v.status = 'filed' THEN v.url ELSE g.filed_url END, "
-            "filed_by_id = CASE WHEN v.status = 'filed' THEN v.actor ELSE g.filed_by_id END, "
-            "filed_at = CASE WHEN v.status = 'filed' THEN now() ELSE g.filed_at END FROM v WHERE g.id = :id"
+            "dismissed_reason = CASE v.status WHEN 'dismissed' THEN v.reason WHEN 'filed' THEN NULL ELSE g.dismissed_reason END, "
+            "dismissed_by_id = CASE v.status WHEN 'dismissed' THEN v.actor WHEN 'filed' THEN NULL ELSE g.dismissed_by_id END, "
+            "dismissed_at = CASE v.status WHEN 'dismissed' THEN now() WHEN 'filed' THEN NULL ELSE g.dismissed_at END, "
+            "filed_url = CASE v.status WHEN 'filed' THEN v.url WHEN 'dismissed' THEN NULL ELSE g.filed_url END, "
+            "filed_by_id = CASE v.status WHEN 'filed' THEN v.actor WHEN 'dismissed' THEN NULL ELSE g.filed_by_id END, "
+            "filed_at = CASE v.status WHEN 'filed' THEN now() WHEN 'dismissed' THEN NULL ELSE g.filed_at END FROM v WHERE g.id = :id"
         ),
         {"id": gap_id, "status": status, "actor": actor_id, "reason": reason, "url": url},
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Controller, get, post
@@ -79,14 +79,16 @@ class GapController(Controller):
         self,
         user: Profile,
         db_session: AsyncSession,
-        status: Annotated[GapStatus | None, Parameter(description="Default: open (the ones proposed)")] = "open",
+        status: Annotated[GapStatus | Literal["all"], Parameter(description="Default: open (the ones proposed)")] = "open",
         addressed: Annotated[bool | None, Parameter(description="Only possibly addressed (true) or not (false)")] = None,
         page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=100)] = 20,
     ) -> GapPage:
         """Docs gaps ranked by score (size, recency, views, share of escalations), best first."""
         require_support(user)
-        rows, total = await service.list_gaps(db_session, status=status, addressed=addressed, limit=page_size, offset=(page - 1) * page_size)
+        rows, total = await service.list_gaps(
+            db_session, status=None if status == "all" else status, addressed=addressed, limit=page_size, offset=(page - 1) * page_size
+        )
         return GapPage(items=[summary_out(g) for g in rows], total=total, page=page, page_size=page_size)
 
     @get("/{gap_id:int}")

@@ -69,6 +69,8 @@ async def test_dismissed_and_filed_gaps_are_not_proposed_again(forum, api, db_se
     assert refused.status_code == 409 and "reopen" in refused.json()["detail"]
     refused = await api.post(f"/api/v1/gaps/{exports['id']}/dismiss", json={"reason": "Not docs"}, headers=auth(forum.support))
     assert refused.status_code == 409 and "reopen" in refused.json()["detail"]
+    every = (await api.get("/api/v1/gaps?status=all", headers=auth(forum.support))).json()["items"]
+    assert {(g["id"], g["status"]) for g in every} == {(masking["id"], "dismissed"), (exports["id"], "filed")}
 
     await forum.ask_all([MASKING[3], *MORE_MASKING], topic=replay_topic)
     await forum.ask("Export cohort persons as CSV", "How can we get the users of a cohort into a CSV?")
@@ -144,3 +146,15 @@ async def test_a_docs_reindex_that_covers_a_gap_marks_it_possibly_addressed(foru
     assert "Possibly addressed" in body and "/docs/session-replay/masking" in body
     # Checked again, nothing changes: it is marked once.
     assert await service.check_addressed(db_session, settings) == 0
+
+
+async def test_a_reopened_gap_settled_the_other_way_shows_only_that(forum, api, db_session, settings, replay_topic):
+    await forum.ask_all(MASKING[:3], topic=replay_topic)
+    await service.detect(db_session, settings)
+    [gap] = await _open(api, forum)
+    headers = auth(forum.support)
+    await api.post(f"/api/v1/gaps/{gap['id']}/dismiss", json={"reason": "Covered by the privacy page"}, headers=headers)
+    reopened = await api.post(f"/api/v1/gaps/{gap['id']}/reopen", headers=headers)
+    assert reopened.json()["status"] == "open" and reopened.json()["dismissed_reason"] == "Covered by the privacy page"
+    filed = (await api.post(f"/api/v1/gaps/{gap['id']}/filed", json={"url": "https://github.com/acme/docs/issues/9"}, headers=headers)).json()
+    assert (filed["status"], filed["filed_url"], filed["dismissed_reason"]) == ("filed", "https://github.com/acme/docs/issues/9", None)
