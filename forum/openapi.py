@@ -7,8 +7,9 @@ replace its error responses status by status; this plugin fills them in as route
 what each handler shows:
 
 - 400 where it takes input (a body, path or query parameters), 413 and 415 where it takes a body;
-- 401 and 403 where it needs a signed-in `user` (roles and authorship are checked on it), 401 where it
-  takes an optional `viewer` (a bad token is refused, not taken for anonymous);
+- 401 and 403 where it needs a signed-in `user` (roles and authorship are checked on it), only 401 where
+  the handler is marked OWN_ACCOUNT_ONLY (anyone signed in may, on their own account: `/me`) or takes an
+  optional `viewer` (a bad token is refused, not taken for anonymous);
 - 404 where the path names something;
 - 429 for writes, which are rate-limited (forum.ratelimit), with Retry-After;
 - whatever the handler names in `raises`, for what its signature cannot show (409, 422, ...).
@@ -31,6 +32,9 @@ from forum.ratelimit import WRITE_METHODS
 if TYPE_CHECKING:
     from litestar._kwargs import KwargsModel
     from litestar.handlers import HTTPRouteHandler
+
+#: A handler's opt key: any signed-in user may call it, on their own account, so it never answers 403.
+OWN_ACCOUNT_ONLY = "own_account_only"
 
 DESCRIPTIONS = {
     400: "The request is malformed or a value is invalid; `errors` names the fields at fault",
@@ -65,7 +69,7 @@ def _error_statuses(handler: HTTPRouteHandler, kwargs: KwargsModel) -> set[int]:
     if kwargs.expected_path_params:
         statuses.add(404)
     if "user" in signature:
-        statuses |= {401, 403}
+        statuses |= {401} if handler.opt.get(OWN_ACCOUNT_ONLY) else {401, 403}
     if "viewer" in signature:
         statuses.add(401)
     if handler.http_methods & WRITE_METHODS:

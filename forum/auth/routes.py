@@ -9,6 +9,7 @@ from forum.auth.schemas import ApiTokenIn, ApiTokenOut, LoginIn, RegisterIn, Tok
 from forum.errors import ConflictError
 from forum.fields import Id32
 from forum.models import ApiToken, Profile
+from forum.openapi import OWN_ACCOUNT_ONLY
 from forum.profiles.schemas import MeOut, me_out
 from forum.settings import Settings
 
@@ -38,16 +39,16 @@ class AuthController(Controller):
         token, expires_in = await service.login(db_session, settings, data.email, data.password)
         return TokenOut(access_token=token, token_type="Bearer", expires_in=expires_in)
 
-    @get("/me/tokens")
+    @get("/me/tokens", opt={OWN_ACCOUNT_ONLY: True})
     async def list_tokens(self, user: Profile, db_session: AsyncSession) -> list[ApiTokenOut]:
         return [_token_out(t) for t in await repository.tokens_of(db_session, user.id)]
 
-    @post("/me/tokens")
+    @post("/me/tokens", opt={OWN_ACCOUNT_ONLY: True})
     async def create_token(self, data: ApiTokenIn, user: Profile, db_session: AsyncSession) -> ApiTokenOut:
         token, secret = await service.create_api_token(db_session, user, data.name)
         return _token_out(token, secret)
 
-    @delete("/me/tokens/{token_id:int}")
+    @delete("/me/tokens/{token_id:int}", opt={OWN_ACCOUNT_ONLY: True})
     async def revoke_token(self, token_id: Id32, user: Profile, db_session: AsyncSession, request: Request) -> None:
         if await service.revoke_api_token(db_session, user, token_id) is None:
             raise NotFoundException(f"No token {token_id}")

@@ -5,6 +5,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.dependencies import require_admin
+from forum.openapi import OWN_ACCOUNT_ONLY
 from forum.errors import UnprocessableError
 from forum.fields import Id32
 from forum.models import Organisation, Profile, Team
@@ -15,11 +16,11 @@ class ProfileController(Controller):
     path = "/api/v1"
     tags = ["profiles"]
 
-    @get("/me")
+    @get("/me", opt={OWN_ACCOUNT_ONLY: True})
     async def me(self, user: Profile) -> MeOut:
         return me_out(user)
 
-    @patch("/me")
+    @patch("/me", opt={OWN_ACCOUNT_ONLY: True})
     async def update_me(self, user: Profile, data: MePatch, db_session: AsyncSession) -> MeOut:
         changes = _set_fields(data)
         for key, value in changes.items():

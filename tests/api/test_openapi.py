@@ -57,6 +57,10 @@ async def test_statuses_follow_what_an_operation_takes(openapi):
     assert errors_of(openapi, "/api/v1/topics", "get") == {}, "a plain read of a list fails only on the server"
     assert 429 not in errors_of(openapi, "/api/v1/questions", "get"), "reads are not rate-limited"
     assert not {413, 415} & errors_of(openapi, "/api/v1/questions/{ref}/upvote", "post").keys(), "no body"
+    # Anyone signed in may read and change their own account: no 403 to document there.
+    assert set(errors_of(openapi, "/api/v1/me", "get")) == {401}
+    assert 403 not in errors_of(openapi, "/api/v1/me", "patch") and 403 not in errors_of(openapi, "/api/v1/me/tokens", "post")
+    assert 403 in errors_of(openapi, "/api/v1/profiles/{profile_id}", "patch"), "an admin's"
 
 
 async def test_every_error_is_problem_details_and_litestars_default_is_gone(openapi):
