@@ -85,7 +85,7 @@ class DocsSnapshot:
     vocabulary: list[str] = field(default_factory=list)  # the postings' lexemes, sorted
     words: dict[str, int] = field(default_factory=dict)  # each word as written (lower case): how many chunks hold it
     word_list: list[str] = field(default_factory=list)  # the same words, sorted
-    excerpts: dict[int, str] = field(default_factory=dict)  # filled as chunks are shown
+    plain_texts: dict[int, str] = field(default_factory=dict)  # each chunk's text without Markdown, once it is shown
 
     @classmethod
     def build(cls, chunks: Sequence, postings: Sequence, vectors: Sequence, dim: int) -> DocsSnapshot:

@@ -19,17 +19,20 @@ from forum.embeddings.repository import ModelRow, active_model
 from forum.embeddings.embedder import Embedder
 from forum.embeddings.service import active_embedder, question_text
 from forum.models import Profile, Question
+from forum.markdown import markdown_to_text
 from forum.questions.schemas import excerpt
 from forum.settings import Settings
 from forum.suggestions import repository
 from forum.suggestions.drafts import completed_draft, unfinished_word
 from forum.suggestions.retrieval import Candidate, FusionWeights, fuse, fusion_weights, max_score
 from forum.suggestions.schemas import DocSuggestion, QuestionSuggestion, SuggestionsOut
+from forum.suggestions.snippets import snippet
 
 #: Retrievers and re-rankers of questions; docs chunks have no subject or answer field.
 ALL_SYSTEMS = ("vector", "fulltext", "title", "subject", "answer")
 DOCS_SYSTEMS = ("vector", "fulltext", "title")
 ANSWERED = ("answered", "resolved")
+DOCS_SNIPPET_CHARS = 240
 
 
 def weights_from(settings: Settings) -> FusionWeights:
@@ -267,6 +270,7 @@ async def docs_suggestions(
     out: list[DocSuggestion] = []
     seen_pages: set[str] = set()
     seen_texts: set[str] = set()
+    asked = [*found.lexemes, *([found.unfinished] if found.unfinished else [])]
     for candidate in ranked:
         row = snapshot.rows.get(candidate.key)
         # One section per page: three sections of the same page crowd out the other pages. And one
@@ -276,15 +280,15 @@ async def docs_suggestions(
             continue
         seen_pages.add(row.page_path)
         seen_texts.add(same_text)
-        if row.id not in snapshot.excerpts:
-            snapshot.excerpts[row.id] = excerpt(row.text, 240)
+        if row.id not in snapshot.plain_texts:
+            snapshot.plain_texts[row.id] = markdown_to_text(row.text)
         out.append(
             DocSuggestion(
                 url=row.url,
                 page_title=row.page_title,
                 heading=row.heading_path[-1] if row.heading_path else None,
                 heading_path=row.heading_path,
-                snippet=snapshot.excerpts[row.id],
+                snippet=snippet(snapshot.plain_texts[row.id], asked, DOCS_SNIPPET_CHARS),
                 score=round(candidate.score / top, 4),
                 similarity=round(candidate.similarity or 0.0, 4),
             )

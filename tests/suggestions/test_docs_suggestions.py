@@ -213,3 +213,36 @@ async def test_a_section_repeated_word_for_word_on_two_pages_is_suggested_once(c
     snippets = [d["snippet"] for d in docs]
     assert snippets.count(answer) == 1, docs
     assert "/docs/warehouse/materialize#materialize-a-view" in [d["url"] for d in docs], "the freed slot goes to the next section"
+
+
+LONG_SECTION = """---
+title: Data retention
+---
+
+## How long we keep your data
+
+Every project stores events, persons and recordings in the region you chose when you signed up.
+Exports, the query editor and dashboards read from the same storage, so their numbers always agree
+with each other, and sampling is never applied to saved insights unless you turn it on yourself.
+Free projects keep session recordings for 30 days and events for one year; paid plans can extend the
+recording retention period to 90 days in the project settings.
+"""
+
+
+async def test_a_docs_snippet_shows_the_sentence_that_answers_not_only_the_sections_start(client, db_session, embedder, tmp_path):
+    """A long section answers in its last sentence: the snippet starts there, marked with an ellipsis."""
+
+    async def load(model):
+        return embedder
+
+    (tmp_path / "privacy").mkdir()
+    (tmp_path / "privacy" / "data-retention.md").write_text(LONG_SECTION)
+    await index_docs(db_session, tmp_path, load_embedder=load)
+
+    asked = (await client.post("/api/v1/suggestions", json={"subject": "How long is the recording retention period?"})).json()["docs"]
+    assert asked and asked[0]["url"] == "/docs/privacy/data-retention#how-long-we-keep-your-data", asked
+    assert asked[0]["snippet"].startswith("…Free projects keep session recordings for 30 days"), asked[0]["snippet"]
+
+    # Asked about what the section opens with, it shows the opening.
+    region = (await client.post("/api/v1/suggestions", json={"subject": "In which region does my project store its events and recordings?"})).json()["docs"]
+    assert region and region[0]["snippet"].startswith("Every project stores events"), region
