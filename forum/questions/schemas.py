@@ -222,9 +222,15 @@ def detail_out(question, author, topics, replies, viewer_state: ViewerState | No
 def excerpt(body: str, length: int = 200) -> str:
     """The first words of the body as plain text, cut at a word boundary."""
     part = _leading_part(body, 5 * length)
-    text = " ".join(markdown_to_text(part).split())
+    return cut_at_word(markdown_to_text(part), length, more=len(part) < len(body))
+
+
+def cut_at_word(text: str, length: int, *, more: bool = False) -> str:
+    """`text` with its whitespace collapsed, cut at a word boundary within `length` characters; an
+    ellipsis marks the cut, or `more` text the caller left out after it."""
+    text = " ".join(text.split())
     if len(text) <= length:
-        return text if len(part) == len(body) else text + "…"
+        return text + "…" if more else text
     return text[:length].rsplit(" ", 1)[0] + "…"
 
 

@@ -15,6 +15,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
+from forum.questions.schemas import cut_at_word
+
 #: Where a sentence ends: after . ! or ? and a space, or at a block's end (a heading, list item, paragraph).
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 #: Stems shorter than this match whole words only: "us" is not a start of "user".
@@ -53,8 +55,4 @@ def snippet(text: str, lexemes: Sequence[str], length: int = 240) -> str:
     start = _best_start(text, lexemes)
     part = text[start:]
     # Twice the length is plenty to fill it once runs of spaces and line breaks are collapsed.
-    shown = " ".join(part[: 2 * length].split())
-    lead = "…" if start else ""
-    if len(shown) <= length:
-        return lead + shown + ("…" if len(part) > 2 * length else "")
-    return lead + shown[:length].rsplit(" ", 1)[0] + "…"
+    return ("…" if start else "") + cut_at_word(part[: 2 * length], length, more=len(part) > 2 * length)

@@ -91,8 +91,8 @@ async def set_rotation(session: AsyncSession, data: RotationIn) -> tuple[Support
         raise FieldError("week_start", "must be a Monday: rotations run Monday to Sunday")
     # Routing reads this week's hero only: a past week would change nothing but the record, and a
     # date years away is a typo.
-    if not this_week <= monday <= this_week + ROTATION_HORIZON:
-        last = this_week + ROTATION_HORIZON
+    last = this_week + ROTATION_HORIZON
+    if not this_week <= monday <= last:
         raise FieldError("week_start", f"must be this week's Monday ({this_week}) or a later one, up to {last}")
     hero = await session.get(Profile, data.profile_id)
     if hero is None or hero.role not in {Role.SUPPORT, Role.ADMIN}:
